@@ -1,0 +1,66 @@
+# One entry point for development: `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+STAMP := $(VENV)/.installed
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+TEST_STAGES ?= venv docker lint unit sanity ansible-units build molecule
+
+.PHONY: help venv docker image lint unit sanity ansible-units molecule build test demo demo-down constraints clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt constraints-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints-dev.txt
+	scripts/link-collection.sh
+	touch $@
+
+venv: $(STAMP) ## Create the pinned Python virtualenv in .venv
+
+docker: ## Make sure a Docker daemon answers (installs and starts dockerd when needed)
+	scripts/ensure-docker.sh
+
+image: ## Build the Debian systemd test image when its tag is missing
+	scripts/build-image.sh bookworm
+
+lint: venv ## yamllint and ansible-lint (production profile)
+	yamllint --strict .
+	ansible-lint
+
+unit: venv ## pytest of tests/unit straight from .venv (quick feedback)
+	scripts/pytest-units.sh
+
+sanity: venv ## ansible-test sanity on a copy at ~/.cache/scalable-webstack/ansible_collections/scalable/webstack
+	scripts/ansible-test.sh sanity
+
+ansible-units: venv ## ansible-test units from the same generated tree
+	scripts/ansible-test.sh units
+
+build: venv ## Build the Galaxy artifact into dist/ and install it into an empty path
+	scripts/galaxy-build.sh
+
+molecule: venv ## Every Molecule scenario (SCENARIO=name for one)
+	scripts/molecule.sh test $(if $(SCENARIO),-s $(SCENARIO),--all)
+
+test: ## Everything CI runs, with the duration of each stage
+	scripts/run-stages.sh $(TEST_STAGES)
+
+demo: venv ## Bring up the demo containers and run playbooks/site.yml against them
+	scripts/demo.sh up
+
+demo-down: venv ## Remove the demo containers
+	scripts/demo.sh down
+
+constraints: venv ## Refresh constraints-dev.txt from the virtualenv
+	{ echo "# Generated with: make constraints (pip freeze of the dev venv)"; \
+	  pip freeze --exclude-editable; } > constraints-dev.txt
+
+clean: ## Remove generated files (keeps the virtualenv and the test image)
+	rm -rf build dist .cache tests/output

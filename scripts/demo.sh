@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The local demo: containers for every host of inventories/demo, then playbooks/site.yml on them.
+# Usage: scripts/demo.sh up | down
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+inventory="$root/inventories/demo"
+cd "$root"
+
+case "${1:-up}" in
+  up)
+    "$here/ensure-docker.sh"
+    "$here/link-collection.sh"
+    if [ -z "${MOLECULE_IMAGE:-}" ]; then
+      MOLECULE_IMAGE="$("$here/build-image.sh" bookworm | tail -n 1)"
+      export MOLECULE_IMAGE
+    fi
+    ansible-playbook -i "$inventory" molecule/resources/playbooks/demo-containers.yml
+    ansible-playbook -i "$inventory" playbooks/site.yml
+    echo
+    echo "demo: site.yml ran on the containers of $inventory"
+    echo "demo: hosts: $(ansible-inventory -i "$inventory" --list | python3 -c \
+      'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["_meta"]["hostvars"])))')"
+    echo "demo: a shell on one: docker exec -it demo-lb1 bash"
+    echo "demo: tear down: make demo-down"
+    ;;
+  down)
+    ansible-playbook -i "$inventory" molecule/resources/playbooks/demo-containers.yml \
+      -e webstack_demo_state=absent
+    ;;
+  *)
+    echo "usage: $0 up|down" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the Galaxy artifact into dist/, install it into an empty path, and check what other teams
+# get: the collection is listed, dev files stayed out, and its playbooks load by FQCN.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+rm -rf dist
+ansible-galaxy collection build --output-path dist --force
+tarball="$(ls dist/scalable-webstack-*.tar.gz)"
+echo "galaxy-build: built $tarball ($(du -h "$tarball" | cut -f1))"
+
+leaked="$(tar -tzf "$tarball" | grep -E '^(molecule|tests|scripts|\.ci|\.config|\.cache|\.venv)/' || true)"
+if [ -n "$leaked" ]; then
+  echo "galaxy-build: development files in the artifact:" >&2
+  echo "$leaked" >&2
+  exit 1
+fi
+
+install_path="$(mktemp -d)"
+trap 'rm -rf "$install_path"' EXIT
+ansible-galaxy collection install --no-deps -p "$install_path" "$tarball"
+export ANSIBLE_COLLECTIONS_PATH="$install_path"
+ansible-galaxy collection list scalable.webstack -p "$install_path"
+ansible-playbook -i localhost, --syntax-check scalable.webstack.site
+echo "galaxy-build: $tarball installs into an empty path and scalable.webstack.site loads"
