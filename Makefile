@@ -6,6 +6,7 @@ VENV := $(CURDIR)/.venv
 STAMP := $(VENV)/.installed
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+export ANSIBLE_ROLES_PATH := $(CURDIR)/molecule/resources/roles
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 

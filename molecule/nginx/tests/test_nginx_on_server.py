@@ -1,0 +1,35 @@
+"""What the role left on the web host."""
+
+import pytest
+
+testinfra_hosts = ["ansible://nginx-web"]
+
+
+def test_nginx_running_with_a_valid_configuration(host):
+    assert host.service("nginx").is_running
+    assert host.service("nginx").is_enabled
+    assert host.run("nginx -t -q").rc == 0
+
+
+def test_workers_follow_the_cpu_count(host):
+    cpus = int(host.check_output("nproc"))
+    processes = host.check_output("ps -C nginx -o args=").splitlines()
+    assert len([p for p in processes if p.startswith("nginx: worker process")]) == cpus
+
+
+def test_broken_vhost_was_refused_and_put_back(host):
+    refusal = host.file("/root/broken-vhost-refusal.txt")
+    assert refusal.exists, "the side effect's broken vhost was not refused"
+    assert "no_such_directive" in refusal.content_string
+    assert not host.file("/etc/nginx/vhosts.d/broken.conf").exists
+
+
+@pytest.mark.parametrize("path", ["/etc/nginx/vhosts.d/legacy.conf", "/etc/nginx/sites-enabled/default"])
+def test_unlisted_vhosts_are_gone(host, path):
+    assert not host.file(path).exists
+
+
+def test_private_key_is_not_readable_by_others(host):
+    key = host.file("/etc/nginx/tls/site.key")
+    assert key.mode == 0o600
+    assert key.user == "root"
