@@ -10,9 +10,9 @@ export ANSIBLE_ROLES_PATH := $(CURDIR)/molecule/resources/roles
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-TEST_STAGES ?= venv docker lint unit sanity ansible-units build molecule
+TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 
-.PHONY: help venv docker image lint unit sanity ansible-units molecule build test demo demo-down constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: venv ## yamllint and ansible-lint (production profile)
 
 unit: venv ## pytest of tests/unit straight from .venv (quick feedback)
 	scripts/pytest-units.sh
+
+servers: venv ## The modules against real servers that the tests start (tests/servers)
+	scripts/pytest-servers.sh
 
 sanity: venv ## ansible-test sanity on a copy at ~/.cache/scalable-webstack/ansible_collections/scalable/webstack
 	scripts/ansible-test.sh sanity

@@ -4,7 +4,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/link-collection.sh"
-cd "$root"
+cd "$root" || exit 1
 PYTHONPATH="$root/.cache/collections${PYTHONPATH:+:$PYTHONPATH}" pytest -p no:cacheprovider tests/unit "$@"
 rc=$?
 # pytest exits 5 when it collected nothing; until modules land that is not a failure.

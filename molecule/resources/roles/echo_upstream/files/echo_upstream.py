@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A test upstream for the web tier scenarios: answers every request with JSON describing it.
 
 GET/POST/PURGE any path -> 200 {"backend", "method", "path", "headers", "body", "served"}
