@@ -68,7 +68,7 @@ def test_concurrent_inserts_on_both_masters_have_no_duplicate_keys(host, product
         "(for i in $(seq 40); do mariadb -h {} -u {} -p{} {} -e "
         "\"INSERT INTO products (name, origin) VALUES ('burst', @@server_id)\" || exit 1; done)".format(
             target, USER, _quote(PASSWORD), DATABASE)
-        for target, _ in (DB1, DB2))
+        for target, dummy in (DB1, DB2))
     host.check_output(f"bash -c {_quote(loops + ' & wait')}")
     # Colliding keys would stop a replica SQL thread (error 1062) and the two sides would never match.
     wait_until(lambda: fingerprint(host, DB1) == fingerprint(host, DB2), message="both masters equal")
@@ -79,7 +79,7 @@ def test_concurrent_inserts_on_both_masters_have_no_duplicate_keys(host, product
 
 
 def test_balancer_alternates_between_both_servers(host, products):
-    seen = {sql(host, "SELECT @@server_id")[0][0] for _ in range(6)}
+    seen = {sql(host, "SELECT @@server_id")[0][0] for dummy in range(6)}
     assert seen == {"1", "2"}
 
 
