@@ -15,7 +15,13 @@ case "$release" in
 esac
 
 here="$(cd "$(dirname "$0")" && pwd)"
-recipe_hash="$(sha256sum "$0" | cut -c1-12)"
+# Local CA certificates of this machine (a TLS-inspecting proxy's, a company CA) go into the image,
+# so that containers reach HTTPS package indexes the way the machine does.
+extra_ca_dir="${WEBSTACK_EXTRA_CA_DIR:-/usr/local/share/ca-certificates}"
+extra_cas=()
+while IFS= read -r -d '' certificate; do extra_cas+=("$certificate"); done \
+  < <(find "$extra_ca_dir" -maxdepth 1 -name '*.crt' -print0 2>/dev/null | sort -z)
+recipe_hash="$(cat "$0" "${extra_cas[@]}" | sha256sum | cut -c1-12)"
 tag="scalable-webstack/debian${version}-systemd:${recipe_hash}"
 
 "$here/ensure-docker.sh" >&2
@@ -87,6 +93,14 @@ printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' \
 # Each container gets its own machine-id at boot.
 : >"$rootfs/etc/machine-id"
 rm -f "$rootfs/var/lib/dbus/machine-id"
+
+if [ "${#extra_cas[@]}" -gt 0 ]; then
+  echo "build-image: trusting ${#extra_cas[@]} local CA certificate(s) from $extra_ca_dir" >&2
+  cp "${extra_cas[@]}" "$rootfs/usr/local/share/ca-certificates/"
+  chroot "$rootfs" update-ca-certificates >/dev/null
+fi
+# pip in the containers trusts the system bundle (with those CAs), not its own copy.
+printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$rootfs/etc/pip.conf"
 
 chroot "$rootfs" apt-get -o APT::Sandbox::User=root update -qq >&2
 chroot "$rootfs" apt-get clean
