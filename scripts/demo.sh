@@ -15,8 +15,23 @@ case "${1:-up}" in
       MOLECULE_IMAGE="$("$here/build-image.sh" bookworm | tail -n 1)"
       export MOLECULE_IMAGE
     fi
+    # The demo's secrets: random, made once, kept out of git (production keeps them in a vault file).
+    secrets="$root/.cache/demo-secrets.yml"
+    if [ ! -f "$secrets" ]; then
+      mkdir -p "$(dirname "$secrets")"
+      (umask 077 && python3 - >"$secrets" <<'PY'
+import base64, secrets
+token = lambda: secrets.token_urlsafe(24)
+for name in ("varnish_secret", "haproxy_stats_password", "mariadb_master_master_replication_password",
+             "mongodb_replset_admin_password", "shop_database_password"):
+    print("%s: %s" % (name, token()))
+print("haproxy_stats_user: admin")
+print("mongodb_replset_keyfile: %s" % base64.b64encode(secrets.token_bytes(96)).decode())
+PY
+      )
+    fi
     ansible-playbook -i "$inventory" molecule/resources/playbooks/demo-containers.yml
-    ansible-playbook -i "$inventory" playbooks/site.yml
+    ansible-playbook -i "$inventory" -e "@$secrets" playbooks/site.yml
     echo
     echo "demo: site.yml ran on the containers of $inventory"
     echo "demo: hosts: $(ansible-inventory -i "$inventory" --list | python3 -c \

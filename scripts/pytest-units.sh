@@ -5,7 +5,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/link-collection.sh"
 cd "$root" || exit 1
-PYTHONPATH="$root/.cache/collections${PYTHONPATH:+:$PYTHONPATH}" pytest -p no:cacheprovider tests/unit "$@"
+PYTHONPATH="$root/.cache/collections${PYTHONPATH:+:$PYTHONPATH}" pytest -p no:cacheprovider tests/unit tests/playbooks "$@"
 rc=$?
 # pytest exits 5 when it collected nothing; until modules land that is not a failure.
 if [ "$rc" -eq 5 ]; then
