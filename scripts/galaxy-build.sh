@@ -19,8 +19,9 @@ fi
 
 install_path="$(mktemp -d)"
 trap 'rm -rf "$install_path"' EXIT
-ansible-galaxy collection install --no-deps -p "$install_path" "$tarball"
+# Only the empty path: the checkout itself must not count as "already installed".
 export ANSIBLE_COLLECTIONS_PATH="$install_path"
+ansible-galaxy collection install --no-deps -p "$install_path" "$tarball"
 ansible-galaxy collection list scalable.webstack -p "$install_path"
 ansible-playbook -i localhost, --syntax-check scalable.webstack.site
 echo "galaxy-build: $tarball installs into an empty path and scalable.webstack.site loads"
