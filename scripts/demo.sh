@@ -36,6 +36,11 @@ PY
     echo "demo: site.yml ran on the containers of $inventory"
     echo "demo: hosts: $(ansible-inventory -i "$inventory" --list | python3 -c \
       'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["_meta"]["hostvars"])))')"
+    lb="$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' demo-lb1)"
+    echo "demo: shop API:   curl -k https://$lb/products/"
+    echo "demo: backoffice: curl -k -H 'Host: backoffice.demo' https://$lb/"
+    echo "demo: haproxy stats (user admin, password in .cache/demo-secrets.yml):"
+    echo "        docker exec demo-lb1 curl -u admin:PASSWORD http://127.0.0.1:8404/stats"
     echo "demo: a shell on one: docker exec -it demo-lb1 bash"
     echo "demo: tear down: make demo-down"
     ;;

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = textwrap.dedent("""\
     varnish_secret: x
+    webstack_tls: {self_signed: true}
     haproxy_stats_user: admin
     haproxy_stats_password: x
     mariadb_master_master_replication_password: x
