@@ -1,52 +1,32 @@
 #!/usr/bin/env bash
-# The local demo: containers for every host of inventories/demo, then playbooks/site.yml on them.
+# The local demo: one container per host of inventories/demo, built by playbooks/site.yml. It is the
+# Molecule scenario molecule/demo (which `make molecule` also tests end to end), left running.
 # Usage: scripts/demo.sh up | down
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-inventory="$root/inventories/demo"
-cd "$root"
+secrets="$HOME/.cache/scalable-webstack/demo-secrets"
 
 case "${1:-up}" in
   up)
-    "$here/ensure-docker.sh"
-    "$here/link-collection.sh"
-    if [ -z "${MOLECULE_IMAGE:-}" ]; then
-      MOLECULE_IMAGE="$("$here/build-image.sh" bookworm | tail -n 1)"
-      export MOLECULE_IMAGE
-    fi
-    # The demo's secrets: random, made once, kept out of git (production keeps them in a vault file).
-    secrets="$root/.cache/demo-secrets.yml"
-    if [ ! -f "$secrets" ]; then
-      mkdir -p "$(dirname "$secrets")"
-      (umask 077 && python3 - >"$secrets" <<'PY'
-import base64, secrets
-token = lambda: secrets.token_urlsafe(24)
-for name in ("varnish_secret", "haproxy_stats_password", "mariadb_master_master_replication_password",
-             "mongodb_replset_admin_password", "shop_database_password"):
-    print("%s: %s" % (name, token()))
-print("haproxy_stats_user: admin")
-print("mongodb_replset_keyfile: %s" % base64.b64encode(secrets.token_bytes(96)).decode())
-PY
-      )
-    fi
-    ansible-playbook -i "$inventory" molecule/resources/playbooks/demo-containers.yml
-    ansible-playbook -i "$inventory" -e "@$secrets" playbooks/site.yml
-    echo
-    echo "demo: site.yml ran on the containers of $inventory"
-    echo "demo: hosts: $(ansible-inventory -i "$inventory" --list | python3 -c \
-      'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["_meta"]["hostvars"])))')"
+    "$here/molecule.sh" create -s demo
+    "$here/molecule.sh" converge -s demo
     lb="$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' demo-lb1)"
-    echo "demo: shop API:   curl -k https://$lb/products/"
-    echo "demo: backoffice: curl -k -H 'Host: backoffice.demo' https://$lb/"
-    echo "demo: haproxy stats (user admin, password in .cache/demo-secrets.yml):"
-    echo "        docker exec demo-lb1 curl -u admin:PASSWORD http://127.0.0.1:8404/stats"
-    echo "demo: a shell on one: docker exec -it demo-lb1 bash"
-    echo "demo: tear down: make demo-down"
+    cat <<TEXT
+
+demo: playbooks/site.yml built inventories/demo on these containers:
+        $(docker ps --filter network=webstack-demo --format '{{.Names}}' | sort | tr '\n' ' ')
+demo: shop API (self-signed certificate):  curl -k https://$lb/products/
+demo: add a product:  curl -k -H 'Content-Type: application/json' -d '{"name": "tea", "price": 4.5}' https://$lb/products/
+demo: backoffice:     curl -k -H 'Host: backoffice.demo' https://$lb/
+demo: haproxy stats on the frontend (user admin, password in $secrets/haproxy_stats_password):
+        docker exec demo-lb1 curl -s -u "admin:\$(cat $secrets/haproxy_stats_password)" 'http://127.0.0.1:8404/stats;csv'
+demo: rolling deploy: ansible-playbook -i inventories/demo playbooks/deploy.yml -e shop_release=2
+demo: a shell on a host: docker exec -it demo-backend1 bash
+demo: tear down: make demo-down
+TEXT
     ;;
   down)
-    ansible-playbook -i "$inventory" molecule/resources/playbooks/demo-containers.yml \
-      -e webstack_demo_state=absent
+    "$here/molecule.sh" destroy -s demo
     ;;
   *)
     echo "usage: $0 up|down" >&2

@@ -1,0 +1,164 @@
+"""The example inventories (production, staging) load, hold the expected hosts and pass preflight.yml
+once their vault example is filled in; preflight names the host and the secret when one is missing or
+still the example's placeholder."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every group of each inventory and the hosts in it, children's hosts included.
+EXPECTED = {
+    "production": {
+        "frontends": {"lb1"},
+        "appservers": {"backend1", "backend2", "backoffice1"},
+        "backends": {"backend1", "backend2"},
+        "backoffice": {"backoffice1"},
+        "mongodb": {"mongo1", "mongo2", "mongo3"},
+        "mariadb": {"db1", "db2"},
+    },
+    "staging": {
+        "frontends": {"stage-web1"},
+        "appservers": {"stage-web1"},
+        "backends": {"stage-web1"},
+        "backoffice": {"stage-web1"},
+        "mongodb": {"stage-db1"},
+        "mariadb": {"stage-db1"},
+    },
+}
+ENVIRONMENTS = sorted(EXPECTED)
+
+
+def inventory(env: str) -> Path:
+    return ROOT / "inventories" / env
+
+
+def vault_example(env: str) -> Path:
+    return inventory(env) / "group_vars" / "all" / "vault.yml.example"
+
+
+@functools.lru_cache(maxsize=None)
+def environment() -> dict:
+    """Ansible's environment: the ansible commands beside this Python (the virtualenv's) first, and this
+    checkout importable as scalable.webstack (site.yml names the roles so)."""
+    subprocess.run([str(ROOT / "scripts" / "link-collection.sh")], check=True)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
+    collections = os.pathsep.join(filter(None, [str(ROOT / ".cache" / "collections"),
+                                                os.environ.get("ANSIBLE_COLLECTIONS_PATH")]))
+    return dict(os.environ, PATH=path, ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_PATH=collections)
+
+
+def run(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(list(argv), capture_output=True, text=True, env=environment(), cwd=ROOT, check=False)
+
+
+@functools.lru_cache(maxsize=None)
+def inventory_list(env: str) -> dict:
+    result = run("ansible-inventory", "-i", str(inventory(env)), "--list")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def members(listing: dict, group: str) -> set[str]:
+    """The hosts of a group and of its children, from `ansible-inventory --list`."""
+    entry = listing.get(group, {})
+    hosts = set(entry.get("hosts", []))
+    for child in entry.get("children", []):
+        hosts |= members(listing, child)
+    return hosts
+
+
+def preflight(env: str, secrets: Path) -> subprocess.CompletedProcess:
+    return run("ansible-playbook", "-i", str(inventory(env)), str(ROOT / "playbooks" / "preflight.yml"),
+               "-e", "webstack_preflight_connect=false", "-e", "ansible_connection=local", "-e", f"@{secrets}")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_graph_shows_every_group_and_host(env):
+    result = run("ansible-inventory", "-i", str(inventory(env)), "--graph")
+    assert result.returncode == 0, result.stderr
+    assert "[WARNING]" not in result.stderr, result.stderr
+    for group, hosts in EXPECTED[env].items():
+        assert f"@{group}:" in result.stdout
+        for host in hosts:
+            assert f"--{host}\n" in result.stdout
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_groups_hold_the_expected_hosts(env):
+    listing = inventory_list(env)
+    for group, hosts in EXPECTED[env].items():
+        assert members(listing, group) == hosts, group
+    everyone = set().union(*EXPECTED[env].values())
+    assert members(listing, "all") == everyone
+    assert not members(listing, "ungrouped")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_vault_example_holds_placeholders_and_is_not_loaded(env):
+    example = yaml.safe_load(vault_example(env).read_text())
+    assert example, "the vault example is empty"
+    assert all("CHANGE-ME" in str(value) for value in example.values()), "a vault example value is not a placeholder"
+    hostvars = inventory_list(env)["_meta"]["hostvars"]
+    assert set(hostvars) == set().union(*EXPECTED[env].values())
+    for host, variables in hostvars.items():
+        loaded = set(example) & set(variables)
+        assert not loaded, f"{host} got {sorted(loaded)} from vault.yml.example"
+
+
+def filled_vault(env: str, tmp_path: Path, without: str | None = None) -> Path:
+    """The vault example with every placeholder replaced by a value, optionally leaving one key out."""
+    secrets = {name: str(value).replace("CHANGE-ME", f"filled-{name}")
+               for name, value in yaml.safe_load(vault_example(env).read_text()).items() if name != without}
+    (tmp_path / "vault.yml").write_text(yaml.safe_dump(secrets))
+    return tmp_path / "vault.yml"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_preflight_passes_once_the_vault_is_filled_in(env, tmp_path):
+    result = preflight(env, filled_vault(env, tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "failed=0" in result.stdout
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_preflight_refuses_the_placeholders_of_the_example(env):
+    result = preflight(env, vault_example(env))
+    assert result.returncode != 0
+    assert "(unset or CHANGE-ME)" in result.stdout, result.stdout
+
+
+def test_preflight_refuses_a_frontend_without_its_certificate(tmp_path):
+    result = preflight("production", filled_vault("production", tmp_path, without="webstack_tls_key"))
+    assert result.returncode != 0
+    assert "lb1 (frontends) has no usable webstack_tls" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(("env", "secret", "hosts"), [
+    ("production", "varnish_secret", ["lb1"]),
+    ("production", "mariadb_master_master_replication_password", ["db1", "db2"]),
+    ("production", "mongodb_replset_keyfile", ["mongo1", "mongo2", "mongo3"]),
+    ("staging", "haproxy_stats_password", ["stage-web1"]),
+    ("staging", "mongodb_replset_admin_password", ["stage-db1"]),
+])
+def test_missing_secret_names_the_host_and_the_secret(tmp_path, env, secret, hosts):
+    result = preflight(env, filled_vault(env, tmp_path, without=secret))
+    assert result.returncode != 0
+    for host in hosts:
+        assert re.search(rf"{re.escape(host)} \([a-z, ]+\) has no {secret}\b", result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_site_syntax_check(env):
+    result = run("ansible-playbook", "--syntax-check", str(ROOT / "playbooks" / "site.yml"), "-i", str(inventory(env)))
+    assert result.returncode == 0, result.stdout + result.stderr
