@@ -8,6 +8,11 @@ secrets="$HOME/.cache/scalable-webstack/demo-secrets"
 
 case "${1:-up}" in
   up)
+    # Molecule remembers having created the containers; when they are gone (removed by hand, or by a
+    # test run of the same scenario from another checkout), forget it so that create makes them again.
+    if ! docker inspect demo-lb1 >/dev/null 2>&1; then
+      "$here/molecule.sh" destroy -s demo >/dev/null
+    fi
     "$here/molecule.sh" create -s demo
     "$here/molecule.sh" converge -s demo
     lb="$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' demo-lb1)"
