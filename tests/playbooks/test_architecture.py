@@ -3,27 +3,10 @@ inventories/demo, and what it draws are the flows the firewalls really let in.""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def environment() -> dict:
-    """The ansible commands beside this Python (the virtualenv's) first, this checkout as scalable.webstack."""
-    subprocess.run([str(ROOT / "scripts" / "link-collection.sh")], check=True)
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
-    collections = os.pathsep.join(filter(None, [str(ROOT / ".cache" / "collections"),
-                                                os.environ.get("ANSIBLE_COLLECTIONS_PATH")]))
-    return dict(os.environ, PATH=path, ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_PATH=collections)
-
-
-def run(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run(list(argv), capture_output=True, text=True, env=environment(), cwd=ROOT,
-                          check=False, timeout=120)
+from ansible_commands import ROOT, run
 
 
 class Picture:

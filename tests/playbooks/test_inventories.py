@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from pathlib import Path
+
+from ansible_commands import ROOT, run
 
 # Every group of each inventory and the hosts in it, children's hosts included.
 EXPECTED = {
@@ -45,21 +44,6 @@ def inventory(env: str) -> Path:
 
 def vault_example(env: str) -> Path:
     return inventory(env) / "group_vars" / "all" / "vault.yml.example"
-
-
-@functools.lru_cache(maxsize=None)
-def environment() -> dict:
-    """Ansible's environment: the ansible commands beside this Python (the virtualenv's) first, and this
-    checkout importable as scalable.webstack (site.yml names the roles so)."""
-    subprocess.run([str(ROOT / "scripts" / "link-collection.sh")], check=True)
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
-    collections = os.pathsep.join(filter(None, [str(ROOT / ".cache" / "collections"),
-                                                os.environ.get("ANSIBLE_COLLECTIONS_PATH")]))
-    return dict(os.environ, PATH=path, ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_PATH=collections)
-
-
-def run(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run(list(argv), capture_output=True, text=True, env=environment(), cwd=ROOT, check=False)
 
 
 @functools.lru_cache(maxsize=None)
