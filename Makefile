@@ -12,7 +12,7 @@ export PY_COLORS := 0
 
 TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-serving bench-mariadb architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -65,13 +65,16 @@ demo-down: venv ## Remove the demo containers
 bench-converge: venv ## Benchmark: first and second converge of site.yml on fresh demo containers
 	scripts/bench-converge.sh
 
+bench-roles: venv ## Benchmark: each role's Molecule converge on fresh containers, first and second run
+	scripts/bench-roles.sh
+
 bench-serving: ## Benchmark: requests/s and latency of each hop of the running demo (wrk)
 	scripts/bench-serving.sh
 
 bench-mariadb: ## Benchmark: the pair's bootstrap time and its replication lag under writes
 	scripts/bench-mariadb.sh
 
-bench: bench-converge bench-serving bench-mariadb ## Every benchmark (replaces the demo containers)
+bench: bench-converge bench-roles bench-serving bench-mariadb ## Every benchmark (replaces the demo containers)
 
 architecture: venv ## Regenerate the README's architecture picture from inventories/demo
 	scripts/architecture.sh

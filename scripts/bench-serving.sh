@@ -8,6 +8,7 @@ lb="${BENCH_FRONTEND:-demo-lb1}"
 backend="${BENCH_BACKEND:-demo-backend1}"
 duration="${BENCH_DURATION:-10s}"
 connections="${BENCH_CONNECTIONS:-16}"
+warmup="${BENCH_WARMUP:-5s}"
 results="$(dirname "$here")/.cache/bench"
 mkdir -p "$results"
 
@@ -20,6 +21,9 @@ docker exec "$lb" curl -fsk -o /dev/null https://127.0.0.1/products/
 
 measure() {  # name, wrk arguments...
   local name="$1"; shift
+  # Unmeasured warm-up: right after a converge the first seconds are several times slower (cold
+  # buffer pool, workers importing the app).
+  docker exec "$lb" wrk -t2 -c"$connections" -d"$warmup" "$@" >/dev/null 2>&1 || true
   docker exec "$lb" wrk -t2 -c"$connections" -d"$duration" --latency "$@" >"$results/serving-$name.txt" 2>&1 || true
   echo "$name $results/serving-$name.txt"
 }

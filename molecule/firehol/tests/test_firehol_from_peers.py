@@ -57,6 +57,26 @@ def test_other_ports_and_sources_are_dropped(container, source, target, port):
     assert result.rc == DROPPED, (result.rc, result.stdout, result.stderr)
 
 
+BURST = """
+import socket, sys
+dropped = 0
+for _ in range(int(sys.argv[3])):
+    try:
+        socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.5).close()
+    except OSError:
+        dropped += 1
+print(dropped)
+"""
+
+
+def test_busy_server_gets_every_new_connection(container):
+    # Hundreds of connections a second, as haproxy opens them to an app server: firehol's default flood
+    # protection (100/sec, burst 50) drops SYNs here, and each costs the client a second.
+    result = container(FRONTEND).run(f"python3 -c '{BURST}' {APP} 8080 500")
+    assert result.rc == 0, result.stderr
+    assert int(result.stdout) == 0, f"{result.stdout.strip()} of 500 connections were dropped"
+
+
 def connects_from_here(address, port):
     try:
         with socket.create_connection((address, port), timeout=TIMEOUT):

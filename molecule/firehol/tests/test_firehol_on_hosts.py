@@ -25,7 +25,7 @@ def test_firehol_active_and_enabled(host):
 
 def test_policy_is_default_deny(host):
     config = host.file(CONFIG).content_string
-    assert "    policy drop\n    protection strong\n" in config
+    assert "    policy drop\n    protection strong 10000/sec 2000\n" in config
     assert "-P INPUT DROP" in host.check_output("iptables-legacy -S INPUT")
 
 
