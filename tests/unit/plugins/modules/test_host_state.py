@@ -1,0 +1,46 @@
+"""host_state on this machine itself: real dpkg-query, systemctl and /proc."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.scalable.webstack.plugins.modules import host_state as module
+
+
+def run_main(capsys, **args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            module.main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs a Debian host")
+def test_reads_the_packages_dpkg_lists_and_the_bounding_set_of_this_process(capsys):
+    code, result = run_main(capsys)
+    assert code == 0 and result["changed"] is False
+    listed = subprocess.run(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\\n"],
+                            capture_output=True, text=True, check=True).stdout
+    installed = sorted({line.split()[0] for line in listed.splitlines() if line.endswith(" installed")})
+    assert result["packages"] == installed and "dpkg" in installed
+    with open("/proc/self/status") as status:
+        expected = re.search(r"^CapBnd:\s*(\w+)", status.read(), re.MULTILINE).group(1)
+    assert result["capability_bounding_set"] == expected
+    assert result["units"] == {}
+    assert result["system_state"]
+
+
+@pytest.mark.skipif(shutil.which("systemctl") is None, reason="needs systemctl")
+def test_units_are_read_from_systemd_or_the_module_says_why_not(capsys):
+    code, result = run_main(capsys, units=["ssh", "no-such-unit"])
+    if subprocess.run(["systemctl", "is-system-running"], capture_output=True, check=False).stdout.strip() == b"offline":
+        assert code == 1 and "systemctl could not show the units" in result["msg"]
+    else:
+        assert code == 0
+        assert result["units"]["no-such-unit"]["load_state"] == "not-found"
+        assert set(result["units"]) == {"ssh", "no-such-unit"}
