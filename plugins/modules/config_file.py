@@ -189,7 +189,8 @@ def main():
     dest = module.params["dest"]
     data = to_bytes(module.params["content"], errors="surrogate_or_strict")
     before = read_current(dest)
-    content_changed = before != data
+    # As ansible.builtin.copy does by default: a link at dest is replaced by the file, not followed.
+    content_changed = before != data or os.path.islink(dest)
     result = dict(dest=dest, checksum=hashlib.sha1(data).hexdigest())
 
     diff = []

@@ -82,3 +82,14 @@ def test_backup_keeps_the_previous_file(tmp_path, capsys):
 def test_a_missing_directory_is_an_error(tmp_path, capsys):
     code, result = run(capsys, dest=str(tmp_path / "nowhere" / "app.conf"), content="x\n")
     assert code == 1 and "does not exist" in result["msg"]
+
+
+def test_a_link_at_dest_is_replaced_by_the_file_and_its_target_left_alone(tmp_path, capsys):
+    target = tmp_path / "target.conf"
+    target.write_text("same\n")
+    dest = tmp_path / "app.conf"
+    dest.symlink_to(target)
+    code, result = run(capsys, dest=str(dest), content="same\n")
+    assert code == 0 and result["changed"]
+    assert not dest.is_symlink() and dest.read_text() == "same\n"
+    assert target.read_text() == "same\n"
