@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 
-import pytest
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.scalable.webstack.plugins.modules import config_file as module
+
+from .module_runner import run_module
 
 
 def run(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(module, capsys, **args)
 
 
 def mode_of(path):

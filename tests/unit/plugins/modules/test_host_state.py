@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.scalable.webstack.plugins.modules import host_state as module
 
+from .module_runner import run_module
+
 
 def run_main(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(module, capsys, **args)
 
 
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs a Debian host")

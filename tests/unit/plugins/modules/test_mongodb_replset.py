@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.scalable.webstack.plugins.modules import mongodb_replset as module
 
+from .module_runner import run_module
 from .replset_simulation import ReplicaSetSimulation
 
 
@@ -46,10 +45,7 @@ def run_on(simulation, index, members=None, check_mode=False, **params):
 
 
 def run_main(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(module, capsys, **args)
 
 
 def test_uninitiated_node_is_initiated_and_becomes_primary(replset):

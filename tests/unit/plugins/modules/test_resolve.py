@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.scalable.webstack.plugins.modules import resolve as module
+
+from .module_runner import run_module
 
 
 def run(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(module, capsys, **args)
 
 
 def test_names_and_addresses_resolve_each_address_once(capsys):
