@@ -13,6 +13,8 @@ description:
   - Reads at once what would otherwise take one task each on every run. That is whether systemd runs the
     host, which packages dpkg has installed, the state of some systemd units, and the capability
     bounding set of processes on the host.
+  - With O(facts), also the few facts the roles read, under the names C(ansible.builtin.setup) gives
+    them, so that the preflight does not run C(setup) as well.
   - C(site.yml)'s preflight runs it once per host; each role then skips its apt task when all of its
     packages are installed, and its "keep the service running and enabled" task when the unit was
     already active and enabled.
@@ -21,6 +23,7 @@ author:
   - scalable.webstack maintainers (@scalable-webstack)
 requirements:
   - dpkg-query and, for O(units) and the system state, systemctl on the host
+  - ip (iproute2) for the network facts of O(facts)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -37,12 +40,24 @@ options:
     type: list
     elements: str
     default: []
+  facts:
+    description:
+      - Also return, as facts, what the roles of this collection read. These are the interfaces
+        (C(interfaces) and one dict per interface with its C(ipv4), C(ipv4_secondaries) and C(ipv6)),
+        C(default_ipv4), C(default_ipv6), C(all_ipv4_addresses), C(all_ipv6_addresses), C(memtotal_mb),
+        C(processor_vcpus), C(processor_nproc), C(distribution), C(distribution_release),
+        C(distribution_major_version) and C(os_family), in the shapes of C(ansible.builtin.setup).
+      - Not the other facts of C(setup). Without the C(ip) command the network facts are left out, so
+        that a role that needs them gathers them itself.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
 - name: Read the host's packages, units and capabilities once
   scalable.webstack.host_state:
     units: [nginx, haproxy]
+    facts: true
   register: host
 
 - name: Install nginx only when it is missing
@@ -90,6 +105,11 @@ units:
       type: str
       sample: enabled
   sample: {nginx: {load_state: loaded, active_state: active, unit_file_state: enabled}}
+ansible_facts:
+  description: With O(facts), the facts it describes, without the C(ansible_) prefix.
+  returned: when O(facts) is true
+  type: dict
+  sample: {all_ipv4_addresses: [172.21.0.6], memtotal_mb: 24105, processor_vcpus: 2, distribution_release: bookworm}
 capability_bounding_set:
   description:
     - The C(CapBnd) line of C(/proc/self/status), as hexadecimal digits.
@@ -100,15 +120,25 @@ capability_bounding_set:
   sample: 000001ffffffffff
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.scalable.webstack.plugins.module_utils._host_state import (
+    all_addresses,
+    count_processors,
+    default_route,
     parse_capability_bounding_set,
     parse_dpkg_packages,
+    parse_ip_addresses,
+    parse_meminfo_total_mb,
+    parse_os_release,
     parse_unit_properties,
 )
 
 UNIT_PROPERTIES = ("LoadState", "ActiveState", "UnitFileState")
+# The routes setup asks for its default_ipv4 / default_ipv6: a lookup in the routing table, no packet.
+ROUTE_PROBES = ((4, "8.8.8.8"), (6, "2404:6800:400a:800::1012"))
 
 
 def read_system_state(module):
@@ -152,18 +182,58 @@ def read_capability_bounding_set(module):
         module.fail_json(msg="could not read /proc/self/status: %s" % error)
 
 
+def read_text(module, path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError as error:
+        module.fail_json(msg="could not read %s: %s" % (path, error.strerror))
+
+
+def read_network_facts(module):
+    ip = module.get_bin_path("ip")
+    if ip is None:
+        return {}
+    rc, out, err = module.run_command([ip, "-j", "addr", "show"])
+    if rc != 0:
+        module.fail_json(msg="ip could not list the addresses: %s" % err.strip())
+    names, devices = parse_ip_addresses(out)
+    facts = dict(devices, interfaces=names)
+    facts["all_ipv4_addresses"], facts["all_ipv6_addresses"] = all_addresses(devices)
+    for family, probe in ROUTE_PROBES:
+        rc, out, dummy = module.run_command([ip, "-j", "-%d" % family, "route", "get", probe])
+        facts["default_ipv%d" % family] = default_route(out if rc == 0 else "", devices, family)
+    return facts
+
+
+def read_facts(module):
+    facts = read_network_facts(module)
+    try:
+        facts["memtotal_mb"] = parse_meminfo_total_mb(read_text(module, "/proc/meminfo"))
+    except ValueError as error:
+        module.fail_json(msg="could not read /proc/meminfo: %s" % error)
+    facts["processor_vcpus"] = count_processors(read_text(module, "/proc/cpuinfo"))
+    facts["processor_nproc"] = len(os.sched_getaffinity(0))
+    facts.update(parse_os_release(read_text(module, "/etc/os-release")))
+    return facts
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(units=dict(type="list", elements="str", default=[])),
+        argument_spec=dict(units=dict(type="list", elements="str", default=[]),
+                           facts=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
-    module.exit_json(
+    result = dict(
         changed=False,
         system_state=read_system_state(module),
         packages=read_packages(module),
         units=read_units(module, module.params["units"]),
         capability_bounding_set=read_capability_bounding_set(module),
     )
+    if module.params["facts"]:
+        result["ansible_facts"] = read_facts(module)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -41,3 +42,19 @@ def test_units_are_read_from_systemd_or_the_module_says_why_not(capsys):
         assert code == 0
         assert result["units"]["no-such-unit"]["load_state"] == "not-found"
         assert set(result["units"]) == {"ssh", "no-such-unit"}
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_facts_match_this_machine(capsys):
+    code, result = run_main(capsys, facts=True)
+    assert code == 0
+    facts = result["ansible_facts"]
+    listed = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout
+    assert facts["interfaces"] == [line.split(": ")[1].split("@")[0] for line in listed.splitlines()]
+    assert "lo" in facts and facts["lo"]["ipv4"]["address"] == "127.0.0.1"
+    with open("/proc/meminfo") as meminfo:
+        assert facts["memtotal_mb"] == int(meminfo.readline().split()[1]) // 1024
+    assert facts["processor_nproc"] == len(os.sched_getaffinity(0))
+    with open("/etc/os-release") as os_release:
+        assert facts["distribution_release"] and "=" + facts["distribution_release"] in os_release.read()
+    assert "ansible_facts" not in run_main(capsys)[1]
