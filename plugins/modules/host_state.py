@@ -106,10 +106,12 @@ units:
       sample: enabled
   sample: {nginx: {load_state: loaded, active_state: active, unit_file_state: enabled}}
 ansible_facts:
-  description: With O(facts), the facts it describes, without the C(ansible_) prefix.
+  description:
+    - With O(facts), the facts it describes, named as C(ansible.builtin.setup) names them (C(ansible_)
+      prefix included), so that they land in the host's C(ansible_facts) without the prefix, as setup's do.
   returned: when O(facts) is true
   type: dict
-  sample: {all_ipv4_addresses: [172.21.0.6], memtotal_mb: 24105, processor_vcpus: 2, distribution_release: bookworm}
+  sample: {ansible_all_ipv4_addresses: [172.21.0.6], ansible_memtotal_mb: 24105, ansible_processor_vcpus: 2}
 capability_bounding_set:
   description:
     - The C(CapBnd) line of C(/proc/self/status), as hexadecimal digits.
@@ -232,7 +234,8 @@ def main():
         capability_bounding_set=read_capability_bounding_set(module),
     )
     if module.params["facts"]:
-        result["ansible_facts"] = read_facts(module)
+        # Prefixed as setup's are: in the host's ansible_facts without it, and as ansible_* variables.
+        result["ansible_facts"] = {"ansible_" + name: value for name, value in read_facts(module).items()}
     module.exit_json(**result)
 
 

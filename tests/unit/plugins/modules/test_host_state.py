@@ -48,7 +48,8 @@ def test_units_are_read_from_systemd_or_the_module_says_why_not(capsys):
 def test_facts_match_this_machine(capsys):
     code, result = run_main(capsys, facts=True)
     assert code == 0
-    facts = result["ansible_facts"]
+    assert all(name.startswith("ansible_") for name in result["ansible_facts"])
+    facts = {name[len("ansible_"):]: value for name, value in result["ansible_facts"].items()}
     listed = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout
     assert facts["interfaces"] == [line.split(": ")[1].split("@")[0] for line in listed.splitlines()]
     assert "lo" in facts and facts["lo"]["ipv4"]["address"] == "127.0.0.1"
