@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import pwd
 
 from ansible_collections.scalable.webstack.plugins.modules import file_state as module
 
@@ -60,9 +61,9 @@ def test_lists_a_tree_with_relative_paths_and_checksums_without_following_links(
 def test_reports_the_users_and_groups_that_exist(capsys):
     code, result = run_main(capsys, users=["root", "no-such-user-here"], groups=["root", "no-such-group-here"])
     assert code == 0
-    assert result["users"] == {"root": {"uid": 0, "gid": 0, "group": "root", "home": "/root",
-                                        "shell": result["users"]["root"]["shell"],
-                                        "comment": result["users"]["root"]["comment"]}}
+    root = pwd.getpwnam("root")
+    assert result["users"] == {"root": {"uid": 0, "gid": 0, "group": "root", "home": root.pw_dir,
+                                        "shell": root.pw_shell, "comment": root.pw_gecos}}
     assert result["groups"] == {"root": {"gid": 0}}
 
 
