@@ -41,7 +41,17 @@ def test_unknown_service_was_refused_and_the_old_file_kept(container):
     app = container("firehol-app")
     refusal = app.file("/root/firehol-refused-unknown-service.txt")
     assert refusal.exists, "the side effect's unknown service was not refused"
-    assert "There is no service 'nosuchservice' defined" in refusal.content_string
+    assert "Refused, nothing was changed" in refusal.content_string
+    assert "service 'nosuchservice' is neither a firehol service" in refusal.content_string
+    assert "nosuchservice" not in app.file(CONFIG).content_string
+
+
+def test_line_firehol_cannot_compile_was_refused_and_the_old_file_kept(container):
+    app = container("firehol-app")
+    refusal = app.file("/root/firehol-refused-by-debug.txt")
+    assert refusal.exists, "the side effect's line outside any interface was not refused"
+    assert "firehol debug refused" in refusal.content_string
+    assert "every file was put back" in refusal.content_string
     assert "nosuchservice" not in app.file(CONFIG).content_string
 
 

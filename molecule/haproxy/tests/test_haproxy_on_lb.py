@@ -70,7 +70,7 @@ def test_no_request_failed_during_the_reload(host):
 def test_broken_configuration_was_refused_and_the_old_one_keeps_serving(host):
     refusal = host.file("/root/broken-config-refusal.txt")
     assert refusal.exists, "the side effect's broken server line was not refused"
-    assert "haproxy -c refused" in refusal.content_string
+    assert "haproxy -c -f /etc/haproxy/haproxy.cfg refused the new files" in refusal.content_string
     assert "no-such-option" in refusal.content_string
     config = host.file(CONFIG).content_string
     assert "no-such-option" not in config
