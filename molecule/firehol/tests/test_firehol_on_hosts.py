@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import testinfra
+from drift_checks import assert_drift_repaired
 
 testinfra_hosts = ["ansible://firehol-frontend", "ansible://firehol-app", "ansible://firehol-db"]
 
@@ -95,3 +96,7 @@ def test_router_routes_between_groups(container):
     assert route in frontend.file(CONFIG).content_string
     forwarded = frontend.check_output("iptables-legacy -S in_internal")
     assert f"-s {app_address}/32 -d {db_address}/32 -p tcp -m tcp --sport 1024:65535 --dport 27017" in forwarded
+
+
+def test_hand_edits_are_put_back_by_the_next_run_and_activated(container):
+    assert_drift_repaired(container("firehol-app"), "firehol")

@@ -4,6 +4,7 @@ import json
 import uuid
 
 from conftest import ADMIN_SOCKET, LB, wait_until
+from drift_checks import assert_drift_repaired
 
 testinfra_hosts = ["ansible://haproxy-lb"]
 
@@ -76,3 +77,7 @@ def test_broken_configuration_was_refused_and_the_old_one_keeps_serving(host):
     assert "no-such-option" not in config
     assert "frontend www-alt" in config  # what the previous, accepted run wrote
     assert host.check_output(f"curl -fsS -o /dev/null -w '%{{http_code}}' http://{LB}/") == "200"
+
+
+def test_hand_edits_are_put_back_by_the_next_run_and_the_service_reloaded(host):
+    assert_drift_repaired(host, "haproxy")

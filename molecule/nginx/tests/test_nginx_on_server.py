@@ -1,6 +1,7 @@
 """What the role left on the web host."""
 
 import pytest
+from drift_checks import assert_drift_repaired
 
 testinfra_hosts = ["ansible://nginx-web"]
 
@@ -33,3 +34,7 @@ def test_private_key_is_not_readable_by_others(host):
     key = host.file("/etc/nginx/tls/site.key")
     assert key.mode == 0o600
     assert key.user == "root"
+
+
+def test_hand_edits_are_put_back_by_the_next_run_and_the_service_reloaded(host):
+    assert_drift_repaired(host, "nginx")

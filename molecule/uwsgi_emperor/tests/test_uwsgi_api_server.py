@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import http
+from drift_checks import assert_drift_repaired
 
 testinfra_hosts = ["ansible://uwsgi-api"]
 
@@ -38,3 +39,7 @@ def test_the_broken_app_was_reported_with_its_log(host, run):
 def test_the_other_app_still_serves(host):
     assert http(host, "http://127.0.0.1:8080/health").status == 200
     assert http(host, "http://127.0.0.1:8080/").json()["version"] == "2.0"
+
+
+def test_hand_edits_are_put_back_by_the_next_run_and_the_app_reloaded(host):
+    assert_drift_repaired(host, "uwsgi_emperor")

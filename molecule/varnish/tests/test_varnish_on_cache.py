@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import yaml
+from drift_checks import assert_drift_repaired
 
 testinfra_hosts = ["ansible://varnish-cache"]
 
@@ -81,3 +82,7 @@ def test_role_refuses_to_run_without_a_usable_secret(host):
     assert "at least 32 characters" in short.content_string
     # Refused before any change: the secret is still the scenario's.
     assert host.file("/etc/varnish/secret").content_string == SCENARIO_VARS["varnish_secret"] + "\n"
+
+
+def test_hand_edits_are_put_back_by_the_next_run_and_the_service_reloaded(host):
+    assert_drift_repaired(host, "varnish")
