@@ -14,7 +14,7 @@ import yaml
 
 SCENARIO = Path(__file__).resolve().parents[1]
 ROOT = SCENARIO.parents[1]
-CASES = yaml.safe_load((SCENARIO / "cases.yml").read_text())
+CASES = yaml.safe_load((SCENARIO / "tests" / "cases.yml").read_text())
 HOSTS = ["bad-web", "bad-db"]
 SNAPSHOT = ("find /etc -xdev -printf '%p %s %m %u %g %T@\\n' | sort | sha1sum; "
             "dpkg-query --show --showformat='${Package} ${Version} ${Status}\\n' | sort | sha1sum")
