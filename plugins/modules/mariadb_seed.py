@@ -18,9 +18,10 @@ description:
     donor over the MariaDB protocol (with TLS when asked), streamed straight into the target's C(mariadb) client
     with C(sql_log_bin=0). The donor keeps serving reads and writes; the dump is one InnoDB consistent snapshot,
     taken without a global read lock.
-  - After the load the target's GTID state is the snapshot's - C(RESET MASTER), then C(gtid_binlog_state) and
-    C(gtid_slave_pos) set to the dump's position - so its own writes continue the donor's numbering and the
-    donor's channel from it, if any, finds its position. The position is returned for
+  - After the load the target's GTID state is the snapshot's - C(RESET MASTER), then C(gtid_slave_pos) and
+    C(gtid_binlog_state) set to the dump's position - so its own writes continue the donor's numbering and the
+    donor's channel from it, if any, finds its position (in the donor's own domain the binary log starts where
+    that channel will ask, see RV(binlog_state)). The position is returned for
     M(scalable.webstack.mariadb_replication) O(scalable.webstack.mariadb_replication#module:gtid_position).
   - When both servers hold data it checks, before anything changes, that it did not diverge - GTID histories per
     domain, and when they never exchanged transactions, the tables and their C(CHECKSUM TABLE) - and refuses
@@ -196,6 +197,13 @@ tables:
   returned: when seeded, except in check mode
   type: int
   sample: 3
+binlog_state:
+  description:
+    - The GTID state the target's binary log starts with - the copy's position, except in the domains where the
+      donor's own channel will ask for an earlier GTID (its own transactions, which it skips anyway).
+  returned: when seeded, except in check mode
+  type: str
+  sample: 1-1-10401,2-2-310
 seconds:
   description: Duration of the copy.
   returned: when seeded, except in check mode
@@ -223,6 +231,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mariadb import 
     connection_argument_spec,
     data_differences,
     describe_tables,
+    parse_gtid_position,
     quote_identifier,
     related,
     require_pymysql,
@@ -320,6 +329,19 @@ def stream_copy(dump_command: list[str], load_command: list[str]) -> str:
         raise SeedError("the dump names no GTID position (no 'SET GLOBAL gtid_slave_pos' line): is log_bin on "
                         "on the donor? %s" % dump_text)
     return found
+
+
+def binlog_state_for(position: str, donor_slave_pos: str) -> str:
+    """The binary log state the seeded server starts with: the copy's position, except where the donor's own
+    channel (from this server, in a pair) will ask for an earlier GTID. The donor's gtid_slave_pos follows its own
+    transactions coming back only as far as they came back, so in its own domain it is behind the copy; the
+    binary log must start there, or the donor's request finds its GTID \"purged\" (error 1236). The events in
+    between are the donor's own, which it would skip anyway."""
+    state = parse_gtid_position(position)
+    for domain, gtid in parse_gtid_position(donor_slave_pos).items():
+        if domain in state and int(gtid.rsplit("-", 1)[1]) < int(state[domain].rsplit("-", 1)[1]):
+            state[domain] = gtid
+    return ",".join(state[domain] for domain in sorted(state))
 
 
 def argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -450,7 +472,6 @@ def run(module: AnsibleModule) -> None:
     if module.check_mode:
         result["gtid_position"] = donor.global_variables(("gtid_binlog_pos",))["gtid_binlog_pos"] or ""
         module.exit_json(**result)
-    donor.close()
 
     started = time.monotonic()
     local.execute("STOP ALL SLAVES")
@@ -507,14 +528,17 @@ def run(module: AnsibleModule) -> None:
             local.execute("KILL CONNECTION %s", [int(row["id"])])
         except MariaDBError:
             pass  # it ended by itself
+    state = binlog_state_for(position, donor.global_variables(("gtid_slave_pos",))["gtid_slave_pos"] or "")
+    donor.close()
     local.execute("RESET MASTER")
-    local.execute("SET GLOBAL gtid_binlog_state = %s", [position])
+    local.execute("SET GLOBAL gtid_binlog_state = %s", [state])
     local.execute("SET GLOBAL gtid_slave_pos = %s", [position])
     after = user_tables(local)
     missing = set(donor_tables) - set(after)
     if missing:
         module.fail_json(msg="the copy lacks %s of %s: run again" % (describe_tables(missing), donor_name), **result)
-    result.update(gtid_position=position, tables=len(after), seconds=round(time.monotonic() - started, 2))
+    result.update(gtid_position=position, binlog_state=state, tables=len(after),
+                  seconds=round(time.monotonic() - started, 2))
     module.exit_json(**result)
 
 

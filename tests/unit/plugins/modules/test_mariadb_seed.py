@@ -86,3 +86,14 @@ def test_channels_that_point_at_the_donor_are_recognised():
     assert module.replicates_from(channels, "db1", 3306)
     assert not module.replicates_from(channels, "db2", 3306)
     assert module.replicates_from(channels, "10.0.0.1", 3306, server_id=1)
+
+
+@pytest.mark.parametrize("position, donor_slave_pos, expected", [
+    ("1-1-500,2-2-300", "", "1-1-500,2-2-300"),
+    # The donor's channel from the seeded server will ask for 1-1-480: the binary log starts there in domain 1.
+    ("1-1-500,2-2-300", "1-1-480,2-2-300", "1-1-480,2-2-300"),
+    # Never later than the copy, and never a domain the copy lacks.
+    ("1-1-500", "1-1-600,7-7-1", "1-1-500"),
+])
+def test_the_binlog_state_starts_where_the_donors_channel_will_ask(position, donor_slave_pos, expected):
+    assert module.binlog_state_for(position, donor_slave_pos) == expected
