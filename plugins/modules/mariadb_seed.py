@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: mariadb_seed
 short_description: Seed an empty MariaDB server with a consistent copy of another one, streamed between the hosts
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Gives the MariaDB server the task runs against (the target) a copy of every user database of another
     server (the donor) when the target holds no tables and the donor does, so that a replication channel from
