@@ -837,8 +837,8 @@ def run(module: AnsibleModule) -> None:
             result["status"] = wait_healthy(server, name, 0 if module.check_mode else timeout, peer_error)
         except Unhealthy as error:
             result["status"] = error.status
-            module.fail_json(msg="channel %r from %s:%s: %s" % (name, params["primary_host"], params["primary_port"],
-                                                               error), **result)
+            module.fail_json(msg="channel %r from %s:%s: %s"
+                             % (name, params["primary_host"], params["primary_port"], error), **result)
     elif statements:
         result["status"] = normalize_replica_status(server.replica_channels().get(name))
     server.close()

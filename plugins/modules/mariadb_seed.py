@@ -213,8 +213,8 @@ seconds:
 
 import os
 import re
+import shlex
 import shutil
-import subprocess
 import tempfile
 import time
 import traceback
@@ -241,9 +241,6 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mariadb import 
     user_tables,
 )
 
-# The GTID of the snapshot, as mariadb-dump --gtid --master-data=2 writes it (at the end since 10.11).
-GTID_LINE = re.compile(rb"^-- SET GLOBAL gtid_slave_pos='([0-9,-]*)';", re.M)
-CHUNK = 1 << 20
 HISTORY_VARIABLES = ("log_bin", "gtid_binlog_pos", "gtid_binlog_state", "gtid_slave_pos", "gtid_domain_id")
 
 
@@ -286,49 +283,49 @@ def find_client(*names: str) -> str:
                     % ", ".join(names))
 
 
-def stream_copy(dump_command: list[str], load_command: list[str]) -> str:
-    """Run the dump into the loader, one chunk at a time; the GTID position the dump names."""
-    with tempfile.TemporaryFile() as dump_errors, tempfile.TemporaryFile() as load_errors:
-        dump = subprocess.Popen(dump_command, stdout=subprocess.PIPE, stderr=dump_errors)
-        load = subprocess.Popen(load_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_errors)
-        found = None
-        tail = b"\n"
-        broken = False
-        try:
-            load.stdin.write(b"SET SESSION sql_log_bin = 0;\n")
-            while True:
-                chunk = dump.stdout.read(CHUNK)
-                if not chunk:
-                    break
-                window = tail + chunk
-                for match in GTID_LINE.finditer(window):
-                    found = match.group(1).decode("ascii")
-                newline = window.rfind(b"\n")
-                tail = window[newline:] if 0 <= newline and len(window) - newline <= 512 else b""
-                load.stdin.write(chunk)
-        except BrokenPipeError:
-            broken = True
-        finally:
-            try:
-                load.stdin.close()
-            except BrokenPipeError:
-                broken = True
-            if broken:
-                dump.kill()
-            dump_code = dump.wait()
-            load_code = load.wait()
-        dump_errors.seek(0)
-        load_errors.seek(0)
-        dump_text = " ".join(dump_errors.read().decode("utf-8", "replace").split())[-2000:]
-        load_text = " ".join(load_errors.read().decode("utf-8", "replace").split())[-2000:]
-    if load_code != 0 or broken:
-        raise SeedError("loading the copy into this server failed (exit %s): %s" % (load_code, load_text or dump_text))
-    if dump_code != 0:
-        raise SeedError("mariadb-dump on the donor failed (exit %s): %s" % (dump_code, dump_text))
-    if found is None:
+def copy_script(dump_command: list[str], load_command: list[str], workdir: str) -> str:
+    """The bash pipeline of the copy: the dump flows from one client to the other without passing through
+    Python; awk passes every line on and keeps the snapshot's GTID line. The exit codes go to files."""
+    quote = shlex.quote
+    return (
+        "set -o pipefail\n"
+        "{ printf 'SET SESSION sql_log_bin = 0;\\n'; %s 2>%s | awk -v out=%s "
+        "'index($0, \"-- SET GLOBAL gtid_slave_pos=\") == 1 { print > out } { print }'; } | %s 2>%s\n"
+        "echo \"${PIPESTATUS[0]} ${PIPESTATUS[1]}\" > %s\n"
+        % (" ".join(quote(part) for part in dump_command), quote(os.path.join(workdir, "dump.err")),
+           quote(os.path.join(workdir, "gtid.txt")), " ".join(quote(part) for part in load_command),
+           quote(os.path.join(workdir, "load.err")), quote(os.path.join(workdir, "status"))))
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return " ".join(handle.read().decode("utf-8", "replace").split())[-2000:]
+    except OSError:
+        return ""
+
+
+def stream_copy(run_command: t.Callable[..., t.Any], dump_command: list[str], load_command: list[str],
+                workdir: str) -> str:
+    """Run the dump into the loader; the GTID position the dump names. run_command is AnsibleModule's."""
+    script = os.path.join(workdir, "copy.sh")
+    with open(os.open(script, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700), "w") as handle:
+        handle.write(copy_script(dump_command, load_command, workdir))
+    run_command(["/bin/bash", script], environ_update={"LC_ALL": "C"})
+    codes = _read(os.path.join(workdir, "status")).split()
+    group_code, load_code = (int(codes[0]), int(codes[1])) if len(codes) == 2 else (-1, -1)
+    if load_code != 0:
+        raise SeedError("loading the copy into this server failed (exit %s): %s"
+                        % (load_code, _read(os.path.join(workdir, "load.err")) or _read(os.path.join(workdir, "dump.err"))))
+    if group_code != 0:
+        raise SeedError("mariadb-dump on the donor failed (exit %s): %s"
+                        % (group_code, _read(os.path.join(workdir, "dump.err"))))
+    lines = _read(os.path.join(workdir, "gtid.txt"))
+    found = re.findall(r"-- SET GLOBAL gtid_slave_pos='([0-9,-]*)';", lines)
+    if not found:
         raise SeedError("the dump names no GTID position (no 'SET GLOBAL gtid_slave_pos' line): is log_bin on "
-                        "on the donor? %s" % dump_text)
-    return found
+                        "on the donor? %s" % _read(os.path.join(workdir, "dump.err")))
+    return found[-1]
 
 
 def binlog_state_for(position: str, donor_slave_pos: str) -> str:
@@ -507,7 +504,7 @@ def run(module: AnsibleModule) -> None:
                         "--max-allowed-packet=1G"]
         if not local_socket:
             load_command += ["--host=" + params["login_host"], "--port=%d" % params["login_port"], "--protocol=TCP"]
-        position = stream_copy(dump_command, load_command)
+        position = stream_copy(module.run_command, dump_command, load_command, workdir)
     except SeedError as error:
         for database in databases:
             local.execute("DROP DATABASE IF EXISTS " + quote_identifier(database))

@@ -101,8 +101,8 @@ def notes(instance, tag):
     return {row["note"] for row in instance.query("SELECT note FROM shop.stream WHERE note LIKE %s", (tag + "-%",))}
 
 
-def test_a_channel_never_skips_the_primarys_data_and_the_seed_copies_it(pair, gamma, unlogged_catalog, run_module,
-                                                                         run_seed, tls):
+def test_a_channel_never_skips_the_primarys_data_and_the_seed_copies_it(
+        pair, gamma, unlogged_catalog, run_module, run_seed, tls):
     alpha = unlogged_catalog
     failed, result = run_module(**channel_args(gamma, alpha))
     assert failed
@@ -151,8 +151,8 @@ def test_diverging_data_is_refused_with_what_differs_and_both_ways_out(gamma, se
         alpha.unlogged("DROP DATABASE crm")
 
 
-def test_a_rebuilt_master_is_reseeded_while_the_survivor_takes_writes_and_no_write_is_lost(pair, run_module,
-                                                                                             run_seed):
+def test_a_rebuilt_master_is_reseeded_while_the_survivor_takes_writes_and_no_write_is_lost(
+        pair, run_module, run_seed):
     alpha, beta = pair
     alpha.query("INSERT INTO shop.stream (note) VALUES ('before the rebuild')")
     beta.query("INSERT INTO shop.stream (note) VALUES ('written on beta before the rebuild')")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import pytest
@@ -44,41 +46,53 @@ def python_command(code):
     return [sys.executable, "-c", code]
 
 
-def test_the_copy_streams_everything_and_finds_the_gtid_across_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(module, "CHUNK", 7)  # tiny chunks: the GTID line is cut between reads
+def run_command(args, environ_update=None):
+    """What AnsibleModule.run_command does, for these tests."""
+    done = subprocess.run(args, capture_output=True, env=dict(os.environ, **(environ_update or {})), check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+def copy(tmp_path, dump, load):
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return module.stream_copy(run_command, python_command(dump), python_command(load), str(workdir))
+
+
+def test_the_copy_streams_everything_and_finds_the_gtid_line(tmp_path):
     target = tmp_path / "loaded.sql"
     dump = ("import sys\n"
-            "sys.stdout.write('-- header\\nINSERT INTO t VALUES (1);\\n' * 50)\n"
+            "sys.stdout.write('-- header\\nINSERT INTO t VALUES (1);\\n' * 5000)\n"
             "sys.stdout.write('-- SET GLOBAL gtid_slave_pos=\\'1-1-10455,2-2-310\\';\\n-- done\\n')\n")
     load = "import sys\nopen(%r, 'wb').write(sys.stdin.buffer.read())\n" % str(target)
-    assert module.stream_copy(python_command(dump), python_command(load)) == "1-1-10455,2-2-310"
+    assert copy(tmp_path, dump, load) == "1-1-10455,2-2-310"
     loaded = target.read_text()
     assert loaded.startswith("SET SESSION sql_log_bin = 0;\n-- header\n")
-    assert loaded.count("INSERT INTO t VALUES (1);") == 50
+    assert loaded.count("INSERT INTO t VALUES (1);") == 5000
+    assert loaded.endswith("-- done\n")
 
 
-def test_a_value_that_only_looks_like_the_gtid_line_is_not_taken(monkeypatch):
+def test_a_value_that_only_looks_like_the_gtid_line_is_not_taken(tmp_path):
     dump = ("import sys\nsys.stdout.write(\"INSERT INTO t VALUES ('x -- SET GLOBAL gtid_slave_pos=\\'9-9-9\\';');\\n\")\n"
             "sys.stdout.write(\"-- SET GLOBAL gtid_slave_pos='1-1-5';\\n\")\n")
-    assert module.stream_copy(python_command(dump), python_command("import sys; sys.stdin.read()")) == "1-1-5"
+    assert copy(tmp_path, dump, "import sys; sys.stdin.read()") == "1-1-5"
 
 
-def test_a_failed_load_is_reported_with_the_clients_output():
+def test_a_failed_load_is_reported_with_the_clients_output(tmp_path):
     dump = "import sys\nsys.stdout.write('x' * 100000)\n"
     load = "import sys\nsys.stderr.write('ERROR 1064 at line 1: syntax')\nsys.exit(1)\n"
     with pytest.raises(module.SeedError, match="loading the copy into this server failed .*ERROR 1064"):
-        module.stream_copy(python_command(dump), python_command(load))
+        copy(tmp_path, dump, load)
 
 
-def test_a_failed_dump_is_reported_with_its_output():
+def test_a_failed_dump_is_reported_with_its_output(tmp_path):
     dump = "import sys\nsys.stderr.write('mariadb-dump: Got error: 1045: Access denied')\nsys.exit(2)\n"
     with pytest.raises(module.SeedError, match="mariadb-dump on the donor failed \\(exit 2\\): .*1045"):
-        module.stream_copy(python_command(dump), python_command("import sys; sys.stdin.read()"))
+        copy(tmp_path, dump, "import sys; sys.stdin.read()")
 
 
-def test_a_dump_without_a_gtid_position_is_refused():
+def test_a_dump_without_a_gtid_position_is_refused(tmp_path):
     with pytest.raises(module.SeedError, match="names no GTID position"):
-        module.stream_copy(python_command("print('-- nothing')"), python_command("import sys; sys.stdin.read()"))
+        copy(tmp_path, "print('-- nothing')", "import sys; sys.stdin.read()")
 
 
 def test_channels_that_point_at_the_donor_are_recognised():
