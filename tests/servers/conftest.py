@@ -160,6 +160,17 @@ def servers(tmp_path_factory, tls):
             instance.stop()
 
 
+@pytest.fixture
+def delta(servers, tmp_path, tls):
+    """A fourth server, fresh for one test."""
+    instance = Instance("delta", 4, BASE_PORT + 3, tmp_path / "delta",
+                        ["--gtid-domain-id=4", "--log-slave-updates", f"--ssl-ca={tls['ca']}",
+                         f"--ssl-cert={tls['cert']}", f"--ssl-key={tls['key']}"])
+    instance.start()
+    yield instance
+    instance.stop()
+
+
 def _runner(capsys, module):
     def run(check_mode: bool = False, **args):
         args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)

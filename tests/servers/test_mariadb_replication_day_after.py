@@ -151,6 +151,18 @@ def test_diverging_data_is_refused_with_what_differs_and_both_ways_out(gamma, se
         alpha.unlogged("DROP DATABASE crm")
 
 
+def test_identical_data_without_a_shared_history_starts_where_both_are(gamma, delta, run_module):
+    """Two servers loaded with the same rows outside their binary logs: nothing to skip, nothing to copy."""
+    for instance in (gamma, delta):
+        instance.unlogged("CREATE DATABASE same", "CREATE TABLE same.t (id INT PRIMARY KEY, note VARCHAR(8))",
+                          "INSERT INTO same.t VALUES (1, 'a'), (2, 'b')")
+    failed, result = run_module(**channel_args(delta, gamma))
+    assert not failed, result["msg"]
+    gamma.query("INSERT INTO same.t VALUES (3, 'c')")
+    wait_for(lambda: count(delta, "same.t") == 3)
+    assert result["start_position"] == {"gtid": ""}  # gamma had written nothing through its binary log
+
+
 def test_a_rebuilt_master_is_reseeded_while_the_survivor_takes_writes_and_no_write_is_lost(
         pair, run_module, run_seed):
     alpha, beta = pair

@@ -210,6 +210,7 @@ while [ ! -e /tmp/writer.stop ]; do
     sleep 0.2
   done
   echo "$i" >> /tmp/writer.ok
+  sleep 0.02
 done
 """
 
