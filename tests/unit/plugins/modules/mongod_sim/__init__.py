@@ -1,0 +1,1 @@
+"""A MongoDB replica set simulated over the wire protocol; see replset_simulation.py for what it models."""
