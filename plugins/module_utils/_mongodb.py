@@ -24,10 +24,10 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_T
 
 try:
     import pymongo
-    from pymongo.errors import OperationFailure, PyMongoError, ServerSelectionTimeoutError
+    from pymongo.errors import NotPrimaryError, OperationFailure, PyMongoError
 except ImportError:
     pymongo = None
-    OperationFailure = PyMongoError = ServerSelectionTimeoutError = Exception
+    NotPrimaryError = OperationFailure = PyMongoError = Exception
     PYMONGO_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     PYMONGO_IMPORT_ERROR = None
@@ -471,7 +471,15 @@ class Server:
         return "%s:%d" % (self.host, self.port)
 
     def command(self, name: str, value: t.Any = 1, database: str = "admin", **fields: t.Any) -> dict[str, t.Any]:
-        return self.client[database].command(name, value, **fields)
+        try:
+            return self.client[database].command(name, value, **fields)
+        except NotPrimaryError as error:
+            # The driver raises "not primary" replies (10107 ...) as a connection error; they are a command's
+            # answer like any other.
+            details = error.details if isinstance(error.details, dict) else {}
+            if "code" not in details:
+                raise
+            raise OperationFailure(details.get("errmsg", str(error)), details["code"], details) from None
 
     def hello(self) -> dict[str, t.Any]:
         return self.command("hello")

@@ -644,10 +644,13 @@ class Replset:
             except OperationFailure as error:
                 code = failure_code(error)
                 raced = code == CONFIGURATION_IN_PROGRESS or (code == NEW_CONFIG_INCOMPATIBLE and "version" in str(error))
-                if raced and retries < 10:
-                    # The primary reconfigured itself meanwhile (newlyAdded): read again, try again.
+                if (raced or code == NOT_WRITABLE_PRIMARY) and retries < 10:
+                    # Another reconfig (the primary's own for newlyAdded, or another member's task) came first,
+                    # or the primary changed: find it, read the config again, try again.
                     retries += 1
                     time.sleep(POLL_SECONDS)
+                    if code == NOT_WRITABLE_PRIMARY:
+                        primary = self.connect_primary() or primary
                     current = self.read_config(primary)
                     continue
                 if code == MAX_TIME_MS_EXPIRED:

@@ -65,6 +65,7 @@ class Listener:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self.streamed_replies = 0  # replies sent with moreToCome (exhaust)
 
     def start(self) -> int:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -140,6 +141,7 @@ class Listener:
                     connection.send(request, document, more_to_come=exhaust)
                     if not exhaust:
                         break
+                    self.streamed_replies += 1
         except OSError as error:
             if error.errno not in (errno.EPIPE, errno.ECONNRESET, errno.EBADF, errno.ENOTCONN, None):
                 raise
