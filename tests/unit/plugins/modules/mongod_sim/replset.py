@@ -21,8 +21,16 @@ from . import access, scram
 from .config import CommandError, normalize_host, parse_config, priority_of, version_and_term, votes_of, voting_ids
 from .wire import Listener
 
-STARTUP, PRIMARY, SECONDARY, RECOVERING, STARTUP2, UNKNOWN, ARBITER, DOWN, ROLLBACK, REMOVED = (
-    0, 1, 2, 3, 5, 6, 7, 8, 9, 10)
+STARTUP = 0
+PRIMARY = 1
+SECONDARY = 2
+RECOVERING = 3
+STARTUP2 = 5
+UNKNOWN = 6
+ARBITER = 7
+DOWN = 8
+ROLLBACK = 9
+REMOVED = 10
 STATE_NAMES = {STARTUP: "STARTUP", PRIMARY: "PRIMARY", SECONDARY: "SECONDARY", RECOVERING: "RECOVERING",
                STARTUP2: "STARTUP2", UNKNOWN: "UNKNOWN", ARBITER: "ARBITER", DOWN: "(not reachable/healthy)",
                ROLLBACK: "ROLLBACK", REMOVED: "REMOVED"}
