@@ -27,8 +27,16 @@ try:
     from pymongo.errors import NotPrimaryError, OperationFailure, PyMongoError
 except ImportError:
     pymongo = None
-    NotPrimaryError = OperationFailure = PyMongoError = Exception
     PYMONGO_IMPORT_ERROR: str | None = traceback.format_exc()
+
+    class PyMongoError(Exception):  # type: ignore[no-redef]
+        """Stands for the driver's errors when it is missing (the modules stop before using it)."""
+
+    class OperationFailure(PyMongoError):  # type: ignore[no-redef]
+        """Stands for the driver's command failure."""
+
+    class NotPrimaryError(PyMongoError):  # type: ignore[no-redef]
+        """Stands for the driver's "not primary" error."""
 else:
     PYMONGO_IMPORT_ERROR = None
 
@@ -425,7 +433,7 @@ def failure_code(error: BaseException) -> int | None:
 def failure_text(error: BaseException) -> str:
     """The server's own message of a command failure, with its code name."""
     details = getattr(error, "details", None) or {}
-    message = details.get("errmsg") or str(error).split(", full error:")[0]
+    message = details.get("errmsg") or str(error).split(", full error:", maxsplit=1)[0]
     code = getattr(error, "code", None)
     if code is None:
         return message
@@ -435,7 +443,7 @@ def failure_text(error: BaseException) -> str:
 
 def connection_failure(host: str, port: int, timeout: float, error: BaseException) -> str:
     """One line for a server that cannot be reached, without the driver's topology dump."""
-    text = str(error).split(", Timeout:")[0].split(", full error:")[0]
+    text = str(error).split(", Timeout:", maxsplit=1)[0].split(", full error:", maxsplit=1)[0]
     text = re.sub(r" \(configured timeouts: [^)]*\)", "", text)
     prefix = "%s:%d: " % (host, port)
     if text.startswith(prefix):

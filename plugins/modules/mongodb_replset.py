@@ -408,6 +408,11 @@ class Replset:
     def hello(self) -> dict[str, t.Any]:
         return self.call(self.local, "hello")
 
+    def primary_known(self) -> dict[str, t.Any] | None:
+        """hello, when it names a primary (or is one)."""
+        hello = self.hello()
+        return hello if hello.get("primary") or hello.get("isWritablePrimary") else None
+
     def classify(self, hello: dict[str, t.Any]) -> str:
         """'member', 'uninitiated'; errors for a standalone, another set, a node outside its config."""
         address = self.local.address
@@ -506,17 +511,17 @@ class Replset:
         """Under the localhost exception: create the login user on the primary, or wait for it to reach this
         member; then go on with credentials. False: finish on hello (arbiter, or no user to create)."""
         params = self.params
-        hello = self.wait(lambda: (lambda h: h if h.get("primary") or h.get("isWritablePrimary") else None)(
-            self.hello()), params["timeout"], "a primary")
+        hello = self.wait(self.primary_known, params["timeout"], "a primary")
         if hello.get("arbiterOnly") or not (params["create_login_user"] and params["login_user"]):
+            return False
+        if self.module.check_mode:  # nothing is created, so nothing would reach the others either
+            if hello.get("isWritablePrimary"):
+                self.result.update(changed=True, user_created=True)
             return False
         deadline = time.monotonic() + params["timeout"]
         while True:
             hello = self.hello()
             if hello.get("isWritablePrimary") and self.local_is_open():
-                if self.module.check_mode:
-                    self.result.update(changed=True, user_created=True)
-                    raise Finished()
                 if self.create_login_user(self.local):
                     self.result.update(changed=True, user_created=True)
             server = self.try_credentials()
@@ -543,8 +548,8 @@ class Replset:
         except OperationFailure as error:
             if failure_code(error) in (USER_ALREADY_EXISTS, NOT_WRITABLE_PRIMARY, UNAUTHORIZED):
                 return False
-            raise ReplsetError("createUser %s@%s on %s failed (%s)" % (params["login_user"], params["login_database"],
-                                                                      server.address, failure_text(error))) from None
+            raise ReplsetError("createUser %s@%s on %s failed (%s)" % (
+                params["login_user"], params["login_database"], server.address, failure_text(error))) from None
         return True
 
     def ensure_user_without_access_control(self, primary: Server) -> None:
@@ -713,8 +718,7 @@ class Replset:
         what = self.params["wait_for"]
         timeout = self.params["timeout"]
         if what == "primary":
-            hello = self.wait(lambda: (lambda h: h if h.get("primary") or h.get("isWritablePrimary") else None)(
-                self.hello()), timeout, "a primary")
+            hello = self.wait(self.primary_known, timeout, "a primary")
         elif what == "member":
             def back() -> dict[str, t.Any] | None:
                 hello = self.hello()

@@ -209,10 +209,10 @@ class Users:
         except OperationFailure as error:
             code = failure_code(error)
             if code == AUTHENTICATION_FAILED:
-                raise UsersError("authentication as %s@%s failed on %s (error 18 AuthenticationFailed): the password "
-                                 "is wrong or the user is not in %s" % (params["login_user"], params["login_database"],
-                                                                       server.address, params["login_database"])) \
-                    from None
+                raise UsersError(
+                    "authentication as %s@%s failed on %s (error 18 AuthenticationFailed): the password is wrong or the "
+                    "user is not in %s" % (params["login_user"], params["login_database"], server.address,
+                                           params["login_database"])) from None
             if code == UNAUTHORIZED:
                 who = "%s@%s" % (params["login_user"], params["login_database"]) if params["login_user"] else \
                     "an unauthenticated client"

@@ -73,4 +73,3 @@ def test_writes_survive_stopping_the_primary(host, request):
     finally:
         member.check_output("systemctl start mongod")
     assert client(host, URI, "count", "failover") == 40
-

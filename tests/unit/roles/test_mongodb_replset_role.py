@@ -18,7 +18,7 @@ from ansible.template import Templar, trust_as_template
 
 from ansible_collections.scalable.webstack.plugins.modules import mongodb_replset, mongodb_users
 
-from ..plugins.modules.mongodb_harness import simulation, writes  # noqa: F401 - simulation: the fixture
+from ..plugins.modules.mongodb_harness import simulation, writes  # noqa: F401 pylint: disable=unused-import
 from ..plugins.modules.replset_simulation import Client, module_main
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "mongodb_replset"
@@ -77,7 +77,7 @@ class Play:
         """Run one task of the role on the hosts (its run_once on the first), as the play would."""
         for host in HOSTS:
             self.hostvars[host].update(loop_vars)
-        task = next(task for task_name, _, task in self.module_tasks(relative) if task_name.startswith(name))
+        task = next(task for task_name, dummy, task in self.module_tasks(relative) if task_name.startswith(name))
         module = next(MODULES[key] for key in task if key in MODULES)
         hosts = hosts or HOSTS
         if task.get("run_once"):
@@ -102,8 +102,8 @@ class Play:
 
 
 def succeeded(results):
-    assert all(code == 0 for code, _ in results.values()), results
-    return {host: result for host, (_, result) in results.items()}
+    assert all(code == 0 for code, dummy in results.values()), results
+    return {host: result for host, (dummy, result) in results.items()}
 
 
 def test_role_tasks_bring_a_fresh_set_up_with_access_control(simulation):
@@ -111,7 +111,7 @@ def test_role_tasks_bring_a_fresh_set_up_with_access_control(simulation):
     primary, app users with it; the second run changes nothing."""
     sim = simulation(3)
     play = Play(sim)
-    assert [name for name, _, _ in play.module_tasks("tasks/replset.yml")] == [
+    assert [name for name, dummy, dummy_task in play.module_tasks("tasks/replset.yml")] == [
         "Initiate or reconcile the replica set {{ mongodb_replset_name }}", "Keep the application users as listed"]
     assert play.conf("mongo1", play.value("mongo1", "__mongodb_replset_security_now"))[
         "security"] == {"keyFile": "/etc/mongodb-keyfile", "authorization": "enabled"}

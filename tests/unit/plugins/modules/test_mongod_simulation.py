@@ -13,7 +13,7 @@ import pytest
 from bson import Int64, ObjectId
 from pymongo.errors import NotPrimaryError, OperationFailure, PyMongoError
 
-from .mongodb_harness import simulation  # noqa: F401 - the fixture
+from .mongodb_harness import simulation  # noqa: F401 pylint: disable=unused-import
 from .replset_simulation import Client, run_as
 
 
@@ -44,8 +44,8 @@ def call(sim, source, target, *calls, **options):
 def initiated(sim, options=None):
     """The set initiated by someone else, with ``options`` per member index."""
     options = options or {}
-    sim.initiate_directly({"_id": "rs0", "members": [dict({"_id": i, "host": h}, **options.get(i, {}))
-                                                      for i, h in enumerate(sim.hosts)]})
+    members = [dict({"_id": i, "host": h}, **options.get(i, {})) for i, h in enumerate(sim.hosts)]
+    sim.initiate_directly({"_id": "rs0", "members": members})
     return sim
 
 
@@ -149,8 +149,8 @@ def test_replset_initiate_refusals(simulation):
         ("admin", "replSetInitiate", {"_id": "rs0", "members": members, "settings": {"replicaSetId": ObjectId()}}),
         ("admin", "replSetInitiate", {"_id": "rs0", "members": [dict(members[0], priority=2000)] + members[1:]}),
         ("admin", "replSetInitiate", {"_id": "rs0", "members": [dict(members[0], votes=0)] + members[1:]}),
-        ("admin", "replSetInitiate", {"_id": "rs0", "members": members[:2] + [dict(members[2], arbiterOnly=True,
-                                                                                      votes=0)]}))
+        ("admin", "replSetInitiate", {"_id": "rs0",
+                                      "members": members[:2] + [dict(members[2], arbiterOnly=True, votes=0)]}))
     assert answers[0][0] == 93 and "with name other, but command line reports rs0" in answers[0][1]
     assert answers[1] == (74, "No host described in new configuration with {version: 1, term: 0} for replica set rs0 "
                               "maps to this node")

@@ -16,7 +16,7 @@ from bson import ObjectId
 from ansible_collections.scalable.webstack.plugins.module_utils import _mongodb
 from ansible_collections.scalable.webstack.plugins.modules import mongodb_replset as module
 
-from .mongodb_harness import (
+from .mongodb_harness import (  # pylint: disable=unused-import
     ADMIN,
     on_every_member,
     run,
@@ -35,7 +35,7 @@ def bootstrapped(make, count=3, voters=3, **kwargs):
     """A set of its first ``voters`` members brought up by the module itself, access control on, the admin user."""
     sim = make(count, **kwargs)
     results = on_every_member(sim, order=range(voters), members=sim.hosts[:voters], **BOOTSTRAP)
-    assert all(code == 0 for code, _ in results.values()), results
+    assert all(code == 0 for code, dummy in results.values()), results
     return sim
 
 
@@ -53,14 +53,14 @@ def test_fresh_set_with_access_control_bootstraps_through_the_localhost_exceptio
     sim = simulation(3, time_scale=1.0)
     results = on_every_member(sim, order=(2, 1, 0), timeout=60, **BOOTSTRAP)
 
-    assert {index: code for index, (code, _) in results.items()} == {0: 0, 1: 0, 2: 0}, results
+    assert {index: code for index, (code, dummy) in results.items()} == {0: 0, 1: 0, 2: 0}, results
     initiator, followers = results[0][1], [results[1][1], results[2][1]]
     assert initiator["action"] == "initiated" and initiator["changed"] and initiator["user_created"]
     assert all(result["action"] == "joined" and not result["changed"] and not result["user_created"]
                for result in followers)
     # Everyone ends authenticated with the credentials, and agrees on the primary.
-    assert {result["auth"] for _, result in results.values()} == {"credentials"}
-    assert {result["primary"] for _, result in results.values()} == {sim.hosts[0]}
+    assert {result["auth"] for dummy, result in results.values()} == {"credentials"}
+    assert {result["primary"] for dummy, result in results.values()} == {sim.hosts[0]}
     # The initiator initiated once and created the user once, on itself (the primary), under the exception.
     assert succeeded_writes(sim) == [(0, "replSetInitiate"), (0, "createUser")]
     init = sim.received("replSetInitiate")[0]
@@ -93,7 +93,7 @@ def test_set_without_access_control_is_initiated_unauthenticated(simulation):
     # A follower either waited for the set ("joined") or, started later, found it there already.
     assert all(results[index][1]["action"] in ("joined", "none") and not results[index][1]["changed"]
                for index in (1, 2))
-    assert {result["auth"] for _, result in results.values()} == {"none"}
+    assert {result["auth"] for dummy, result in results.values()} == {"none"}
     assert succeeded_writes(sim) == [(0, "replSetInitiate")]
     assert sim.users() == set()
 
@@ -103,8 +103,8 @@ def test_initiator_without_create_login_user_stops_at_what_the_exception_allows(
     exception does not allow, is never needed."""
     sim = simulation(3)
     results = on_every_member(sim, **ADMIN)
-    assert all(code == 0 for code, _ in results.values()), results
-    assert {result["auth"] for _, result in results.values()} == {"localhost_exception"}
+    assert all(code == 0 for code, dummy in results.values()), results
+    assert {result["auth"] for dummy, result in results.values()} == {"localhost_exception"}
     assert results[0][1]["action"] == "initiated" and results[0][1]["primary"] == sim.hosts[0]
     assert succeeded_writes(sim) == [(0, "replSetInitiate")]
     assert sim.users() == set()
@@ -114,7 +114,7 @@ def test_arbiter_finishes_on_hello_since_it_never_holds_users(simulation):
     sim = simulation(3)
     members = sim.hosts[:2] + [{"host": sim.hosts[2], "arbiter": True}]
     results = on_every_member(sim, members=members, **BOOTSTRAP)
-    assert all(code == 0 for code, _ in results.values()), results
+    assert all(code == 0 for code, dummy in results.values()), results
     assert results[2][1]["auth"] == "localhost_exception" and results[2][1]["member_state"] == "ARBITER"
     assert results[1][1]["auth"] == "credentials"
     assert sim.users(2) == set() and sim.users(1) == {"admin@admin"}
@@ -227,14 +227,14 @@ def test_adding_members_with_access_control_waits_for_each_newly_added_one(simul
     admin user by replication and finish with the credentials."""
     sim = simulation(5)
     initial = on_every_member(sim, order=(0, 1, 2), members=sim.hosts[:3], **BOOTSTRAP)
-    assert all(code == 0 for code, _ in initial.values()), initial
+    assert all(code == 0 for code, dummy in initial.values()), initial
     mark = len(sim.log)
     results = on_every_member(sim, order=(3, 4, 1, 2, 0), **BOOTSTRAP)
 
-    assert all(code == 0 for code, _ in results.values()), results
+    assert all(code == 0 for code, dummy in results.values()), results
     # Every task may take a step (mongod serialises them; a stale version is refused and read again): the
     # steps taken, all tasks together, are the two additions, one voter each.
-    steps = sorted(step for _, result in results.values() for step in result["steps"])
+    steps = sorted(step for dummy, result in results.values() for step in result["steps"])
     assert steps == ["version 2: add %s" % sim.hosts[3], "version 4: add %s" % sim.hosts[4]]
     accepted = [entry for entry in sim.received("replSetReconfig") if entry["code"] is None]
     reconfigs = [entry["document"]["replSetReconfig"] for entry in accepted]
@@ -339,7 +339,7 @@ def test_turning_access_control_on_for_a_running_set_keeps_a_primary(simulation)
     is still accepted; then access control on, member by member again. The module proves each member is back
     (wait_for: member, reading hello only) before the next restart."""
     sim = simulation(3, auth="none", time_scale=0.1)
-    assert all(code == 0 for code, _ in on_every_member(sim).values())
+    assert all(code == 0 for code, dummy in on_every_member(sim).values())
 
     def rolling_restart(auth):
         primary = sim.hosts.index(sim.primary())
@@ -353,9 +353,9 @@ def test_turning_access_control_on_for_a_running_set_keeps_a_primary(simulation)
 
     first = rolling_restart("transition")
     results = on_every_member(sim, **BOOTSTRAP)
-    assert all(code == 0 for code, _ in results.values()), results
-    assert sum(result["user_created"] for _, result in results.values()) == 1
-    assert {result["auth"] for _, result in results.values()} == {"none"}
+    assert all(code == 0 for code, dummy in results.values()), results
+    assert sum(result["user_created"] for dummy, result in results.values()) == 1
+    assert {result["auth"] for dummy, result in results.values()} == {"none"}
     second = rolling_restart("enforced")
     results = on_every_member(sim, **BOOTSTRAP)
     assert all(code == 0 and result["auth"] == "credentials" and not result["changed"]
@@ -469,6 +469,8 @@ def test_check_mode_under_the_localhost_exception_creates_nothing(simulation):
     sim.initiate_directly({"_id": "rs0", "members": [{"_id": i, "host": host} for i, host in enumerate(sim.hosts)]})
     code, result = run(sim, 0, _ansible_check_mode=True, **BOOTSTRAP)
     assert code == 0 and result["changed"] and result["user_created"]
+    code, result = run(sim, 1, _ansible_check_mode=True, **BOOTSTRAP)  # does not wait for a user never created
+    assert code == 0 and not result["changed"] and result["auth"] == "localhost_exception"
     assert writes(sim) == [] and sim.users() == set()
 
 

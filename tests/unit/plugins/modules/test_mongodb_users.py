@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.scalable.webstack.plugins.modules import mongodb_users as module
 
-from .mongodb_harness import ADMIN, on_every_member, run, simulation, writes  # noqa: F401 - simulation: fixture
+from .mongodb_harness import ADMIN, on_every_member, run, simulation, writes  # noqa: F401 pylint: disable=unused-import
 from .module_runner import run_module
 
 SHOP = {"name": "shop", "password": "Shop-Secret'1", "database": "shop", "roles": ["readWrite"]}
@@ -13,7 +13,7 @@ SHOP = {"name": "shop", "password": "Shop-Secret'1", "database": "shop", "roles"
 def ready(make, **kwargs):
     sim = make(3, **kwargs)
     results = on_every_member(sim, create_login_user=True, **ADMIN)
-    assert all(code == 0 for code, _ in results.values()), results
+    assert all(code == 0 for code, dummy in results.values()), results
     return sim
 
 
@@ -66,7 +66,7 @@ def test_a_changed_password_or_roles_is_updated_and_only_then(simulation):
     update = sim.received("updateUser")[-1]["document"]
     assert update["roles"] == [{"role": "read", "db": "shop"}] and "pwd" not in update
     assert sim.user(0, "shop", "shop")["roles"] == [{"role": "read", "db": "shop"}]
-    assert [command for _, command in writes(sim, mark)] == ["updateUser", "updateUser"]
+    assert [command for dummy, command in writes(sim, mark)] == ["updateUser", "updateUser"]
 
     code, result = users(sim, 0, dict(SHOP, password="Third-3", roles=["read"]), update_password="on_create")
     assert code == 0 and not result["changed"]

@@ -539,8 +539,8 @@ class Member:
                 if same_host and not same_id:
                     raise CommandError(103, "New and old configurations both have members with host of %s but in the "
                                             "new configuration the _id field is %d and in the old configuration it is "
-                                            "%d for replica set %s" % (new_member["host"], new_member["_id"],
-                                                                        old_member["_id"], new["_id"]))
+                                            "%d for replica set %s"
+                                       % (new_member["host"], new_member["_id"], old_member["_id"], new["_id"]))
                 if same_id and same_host:
                     for field in ("buildIndexes", "arbiterOnly"):
                         if new_member[field] != old_member[field]:
@@ -712,8 +712,9 @@ class ReplicaSetSimulation:
             return [entry for entry in self.log if entry["command"].lower() in wanted
                     and (member is None or entry["member"] == member)]
 
-    def commands(self, member: int | None = None, exclude=("hello", "ismaster", "saslstart", "saslcontinue",
-                                                             "endsessions", "ping", "buildinfo")) -> list[str]:
+    HANDSHAKE = ("hello", "ismaster", "saslstart", "saslcontinue", "endsessions", "ping", "buildinfo")
+
+    def commands(self, member: int | None = None, exclude=HANDSHAKE) -> list[str]:
         """The commands a member received, in order, without the handshakes and the monitoring."""
         with self.lock:
             return [entry["command"] for entry in self.log if entry["command"].lower() not in exclude
@@ -829,7 +830,7 @@ class ReplicaSetSimulation:
 
     # -- the network --------------------------------------------------------------------------------
     def _lookup(self, member: Member, host: str) -> tuple[str | None, int]:
-        name, _, port = normalize_host(host).rpartition(":")
+        name, dummy, port = normalize_host(host).rpartition(":")
         name = name.strip("[]")
         address = member.resolver.get(name) or self.dns.get(name)
         if address is None:
