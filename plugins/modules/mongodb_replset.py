@@ -289,6 +289,10 @@ class ReplsetError(Exception):
     """A failure with a message for the user."""
 
 
+class Unreachable(ReplsetError):
+    """A server that does not answer (yet): waits try again."""
+
+
 class Finished(Exception):
     """The run ends here (check mode, or nothing more can be done under the localhost exception)."""
 
@@ -350,7 +354,7 @@ class Replset:
         except PyMongoError as error:
             if isinstance(error, OperationFailure):
                 raise
-            raise ReplsetError(connection_failure(server.host, server.port, server.timeout, error)) from None
+            raise Unreachable(connection_failure(server.host, server.port, server.timeout, error)) from None
 
     def login_failed(self, server: Server, why: str) -> ReplsetError:
         return ReplsetError("authentication as %s@%s failed on %s (error 18 AuthenticationFailed): %s"
@@ -363,6 +367,7 @@ class Replset:
             self.call(server, "ping")
         except OperationFailure as error:
             server.close()
+            self.servers.remove(server)
             if failure_code(error) == AUTHENTICATION_FAILED:
                 return None
             raise
@@ -381,7 +386,7 @@ class Replset:
                 if code not in (NOT_YET_INITIALIZED, NO_REPLICATION, INVALID_REPLICA_SET_CONFIG):
                     raise
             except PyMongoError as error:
-                raise ReplsetError(connection_failure(server.host, server.port, server.timeout, error)) from None
+                raise Unreachable(connection_failure(server.host, server.port, server.timeout, error)) from None
         return "none"
 
     def connect_local(self) -> None:
@@ -393,6 +398,12 @@ class Replset:
                 return
         anonymous = self.connect(params["login_host"], params["login_port"], credentials=False)
         access = self.probe_access(anonymous)
+        if access == "refused" and params["login_user"]:
+            # The user may have reached this member (replication) between the failed login and the probe.
+            server = self.try_credentials()
+            if server is not None:
+                self.local, self.auth = server, "credentials"
+                return
         if access == "refused":
             if params["login_user"]:
                 raise self.login_failed(anonymous, (
@@ -453,9 +464,7 @@ class Replset:
                 result = predicate()
                 if result:
                     return result
-            except (OperationFailure, ReplsetError) as error:
-                if isinstance(error, ReplsetError) and "cannot connect" not in str(error):
-                    raise
+            except (OperationFailure, Unreachable) as error:
                 last_error = error
             if time.monotonic() >= deadline:
                 raise ReplsetError("timed out after %ss waiting for %s%s" % (
@@ -585,8 +594,10 @@ class Replset:
                 try:
                     if self.call(server, "hello").get("isWritablePrimary"):
                         return server
-                except ReplsetError:
+                except Unreachable:
                     pass
+                server.close()
+                self.servers.remove(server)
             if time.monotonic() >= deadline:
                 return None
             time.sleep(POLL_SECONDS)
