@@ -352,8 +352,6 @@ class Replset:
                                    % (server.address, name, failure_text(error)))
             raise
         except PyMongoError as error:
-            if isinstance(error, OperationFailure):
-                raise
             raise Unreachable(connection_failure(server.host, server.port, server.timeout, error)) from None
 
     def login_failed(self, server: Server, why: str) -> ReplsetError:
@@ -534,6 +532,12 @@ class Replset:
                 if self.create_login_user(self.local):
                     self.result.update(changed=True, user_created=True)
             server = self.try_credentials()
+            if server is None and not self.local_is_open():
+                # Users reached this member and the login still fails - unless it just arrived: once more.
+                server = self.try_credentials()
+                if server is None:
+                    raise self.login_failed(self.local, "users exist there now (the localhost exception is closed), "
+                                                        "so the password is wrong")
             if server is not None:
                 self.local, self.auth = server, "credentials"
                 return True

@@ -140,6 +140,22 @@ def test_wrong_admin_password_is_named_as_such_with_the_user_and_host(simulation
     assert writes(sim, mark) == []
 
 
+def test_follower_with_another_password_fails_once_the_user_reaches_it(simulation):
+    """During the bootstrap a follower cannot tell a wrong password from a user still on its way; once the
+    user has replicated to it (the exception closes), it can - and says so, without waiting for the timeout."""
+    sim = simulation(3)
+    clients = {index: task(sim, index, **dict(BOOTSTRAP, login_password=password))
+               for index, password in ((2, "not-the-password"), (1, ADMIN["login_password"]),
+                                       (0, ADMIN["login_password"]))}
+    results = {index: client.result() for index, client in clients.items()}
+    assert results[0][0] == 0 and results[1][0] == 0
+    code, result = results[2]
+    assert code == 1
+    assert result["msg"] == ("authentication as admin@admin failed on %s (error 18 AuthenticationFailed): users exist "
+                             "there now (the localhost exception is closed), so the password is wrong" % sim.hosts[2])
+    assert sim.users(2) == {"admin@admin"}
+
+
 def test_user_lacking_privileges_gets_error_13_named(simulation):
     sim = bootstrapped(simulation)
     sim.create_user("reporter", "Reporter-1", [{"role": "read", "db": "shop"}])
