@@ -35,8 +35,8 @@ def bootstrapped(make, count=3, voters=3, **kwargs):
     """A set of its first ``voters`` members brought up by the module itself, access control on, the admin user."""
     sim = make(count, **kwargs)
     results = on_every_member(sim, order=range(voters), members=sim.hosts[:voters], **BOOTSTRAP)
-    assert all(code == 0 for code, dummy in results.values()), {index: result.get("msg") for index, (code, result)
-                                                                 in results.items() if code}
+    failures = {index: result.get("msg") for index, (code, result) in results.items() if code}
+    assert not failures, failures
     return sim
 
 
@@ -144,7 +144,7 @@ def test_follower_with_another_password_fails_once_the_user_reaches_it(simulatio
     """During the bootstrap a follower cannot tell a wrong password from a user still on its way; once the
     user has replicated to it (the exception closes), it can - and says so, without waiting for the timeout."""
     sim = simulation(3)
-    clients = {index: task(sim, index, **dict(BOOTSTRAP, login_password=password))
+    clients = {index: task(sim, index, **{**BOOTSTRAP, "login_password": password})
                for index, password in ((2, "not-the-password"), (1, ADMIN["login_password"]),
                                        (0, ADMIN["login_password"]))}
     results = {index: client.result() for index, client in clients.items()}
