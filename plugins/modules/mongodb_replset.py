@@ -17,8 +17,8 @@ description:
     or a node that does not find itself in the set's config (error 93) is an error with advice; a node not yet
     initiated is initiated by one member (O(initiate_from)) while the others wait for the set to reach them, so the
     same task can run on every member. An "already initialized" answer is a race with another initiator.
-  - With access control on and no user yet, uses only what mongod's localhost exception allows - V(replSetInitiate),
-    V(replSetGetStatus), V(hello), and creating the first user - and only over loopback (O(login_host=localhost)).
+  - With access control on and no user yet, uses only what mongod's localhost exception allows - C(replSetInitiate),
+    C(replSetGetStatus), C(hello), and creating the first user - and only over loopback (O(login_host=localhost)).
     The member that is primary creates O(login_user) (role C(root)) when O(create_login_user=true); every other
     member waits for that user to reach it, then everything goes on with the credentials. An arbiter never holds
     users and finishes on C(hello).

@@ -58,8 +58,9 @@ Replication
 Time
     Every delay is mongod's, multiplied by ``time_scale`` (tests use 0.05; 1.0 is real time).
 
-Not modelled: data other than users, oplog and rollback, write concerns, TLS, x.509, roles beyond the
-built-in ones the modules use, sharding.
+Not modelled: data other than users, oplog and rollback, write concerns (createUser returns at once; mongod
+waits for a majority; the implicit default write concern check of 5.0+ reconfigs that make a PSA set),
+TLS, x.509, roles beyond the built-in ones the modules use, sharding.
 """
 
 from __future__ import annotations
