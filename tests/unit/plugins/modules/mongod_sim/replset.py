@@ -9,7 +9,6 @@ import copy
 import datetime
 import ipaddress
 import random
-import socket
 import threading
 import time
 import uuid
@@ -1041,8 +1040,3 @@ class ReplicaSetSimulation:
             self.install(primary, config, "automatic reconfig")
             return
 
-
-def free_port(address: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((address, 0))
-        return sock.getsockname()[1]
