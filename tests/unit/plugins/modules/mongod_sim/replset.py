@@ -1039,4 +1039,3 @@ class ReplicaSetSimulation:
             config["version"] += 1
             self.install(primary, config, "automatic reconfig")
             return
-
