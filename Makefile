@@ -12,7 +12,7 @@ export PY_COLORS := 0
 
 TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ bench-serving: ## Benchmark: requests/s and latency of each hop of the running d
 
 bench-mariadb: ## Benchmark: the pair's bootstrap time and its replication lag under writes
 	scripts/bench-mariadb.sh
+
+bench-scale: venv ## Benchmark: site.yml's cost as the app tier grows (BENCH_SCALE_SIZES, default 3 9 27)
+	scripts/bench-scale.sh
 
 bench: bench-converge bench-roles bench-serving bench-mariadb ## Every benchmark (replaces the demo containers)
 
