@@ -67,7 +67,9 @@ def test_a_refused_run_left_the_configuration_nginx_loads_unchanged(host):
 
 
 def test_the_vhosts_put_back_serve_once_reloaded(host):
-    served = json.loads(host.file(ROLLBACK + "record.json").content_string)["served"]
+    record = json.loads(host.file(ROLLBACK + "record.json").content_string)
+    assert record["reload_rc"] == 0, "nginx refused to reload the files put back"
+    served = record["served"]
     for url, (before, after) in served.items():
         assert before != -1, f"{url} did not answer before the refused run"
         assert after == before, url
