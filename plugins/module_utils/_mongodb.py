@@ -451,6 +451,22 @@ def connection_failure(host: str, port: int, timeout: float, error: BaseExceptio
     return "cannot connect to mongod at %s:%d within %ss: %s" % (host, port, timeout, text)
 
 
+def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
+    """The connection options of the MongoDB modules (documented in doc_fragments/mongodb_login and by each
+    module for login_host and login_user)."""
+    return dict(
+        login_host=dict(type="str", default="localhost"),
+        login_port=dict(type="int", default=27017),
+        login_user=dict(type="str"),
+        login_password=dict(type="str", no_log=True),
+        login_database=dict(type="str", default="admin"),
+        auth_mechanism=dict(type="str", choices=["SCRAM-SHA-256", "SCRAM-SHA-1"]),
+        tls=dict(type="bool", default=False),
+        tls_ca_file=dict(type="path"),
+        connect_timeout=dict(type="int", default=10),
+    )
+
+
 class Server:
     """A direct connection to one mongod, with or without credentials; the module retries by itself."""
 
