@@ -12,7 +12,7 @@ export PY_COLORS := 0
 
 TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down demo-scale bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,10 @@ test: ## Everything CI runs, with the duration of each stage
 
 demo: venv ## Bring up the demo containers and run playbooks/site.yml against them
 	scripts/demo.sh up
+
+demo-scale: venv ## On the running demo: add demo-backend3 under load with site.yml, then retire it (figures printed)
+	scripts/link-collection.sh
+	PYTHONPATH="$(CURDIR)/.cache/collections" pytest -p no:cacheprovider -s -v tests/scale
 
 demo-down: venv ## Remove the demo containers
 	scripts/demo.sh down
