@@ -235,7 +235,6 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import 
     NOT_YET_INITIALIZED,
     UNAUTHORIZED,
     USER_ALREADY_EXISTS,
-    InvalidMembers,
     OperationFailure,
     PyMongoError,
     Server,
@@ -249,9 +248,12 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import 
     json_safe,
     managed_view,
     next_step,
+    plan_reconfig,
+)
+from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
+    InvalidMembers,
     normalize_host,
     normalize_member,
-    plan_reconfig,
     split_host,
     validate_members,
 )

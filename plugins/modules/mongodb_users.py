@@ -139,6 +139,8 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import 
     failure_code,
     failure_text,
     password_matches,
+)
+from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
     split_host,
 )
 
