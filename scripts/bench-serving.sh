@@ -15,9 +15,10 @@ mkdir -p "$results"
 docker exec "$lb" true 2>/dev/null || { echo "bench-serving: no $lb container; run make demo first" >&2; exit 1; }
 docker exec "$lb" sh -c 'command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null'
 docker exec -i "$lb" sh -c 'cat > /tmp/unique-query.lua' <"$here/bench/unique-query.lua"
-# A static file for nginx to serve (1 KiB), and the cached API answer warmed up.
+# A static file for nginx to serve (1 KiB), and the cached API answer warmed up: the API's "/", which says
+# it may be cached (Cache-Control: public, max-age=60); varnish caches no answer that does not say so.
 docker exec "$lb" sh -c 'mkdir -p /var/www/static && head -c 1024 /dev/urandom | base64 > /var/www/static/bench.txt'
-docker exec "$lb" curl -fsk -o /dev/null https://127.0.0.1/products/
+docker exec "$lb" curl -fsk -o /dev/null https://127.0.0.1/
 
 measure() {  # name, wrk arguments...
   local name="$1"; shift
@@ -29,7 +30,7 @@ measure() {  # name, wrk arguments...
 }
 {
   measure nginx_static https://127.0.0.1/static/bench.txt
-  measure chain_cached https://127.0.0.1/products/
+  measure chain_cached https://127.0.0.1/
   measure chain_uncached -s /tmp/unique-query.lua https://127.0.0.1/products/
   # uWSGI's HTTP socket closes every connection (haproxy and varnish do not reuse them either).
   measure uwsgi_direct -s /tmp/unique-query.lua -H "Connection: close" "http://$backend:8080/products/"

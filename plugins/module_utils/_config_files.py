@@ -278,6 +278,16 @@ def matches(directory: DirectorySpec, path: str) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in directory.prune_patterns)
 
 
+def read_text(path: str) -> str | None:
+    """A small text file's content, or None when it is missing, larger than 100 KiB or binary."""
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > MAX_DIFF_BYTES:
+            return None
+        return text_for_diff(read_bytes(path))
+    except OSError:
+        return None
+
+
 def text_for_diff(data: bytes | None) -> str | None:
     if data is None:
         return ""

@@ -43,6 +43,38 @@ def parse_capability_bounding_set(status):
     return match.group(1).lower()
 
 
+# Values above this are cgroup v1's way of saying "no limit".
+CGROUP_UNLIMITED = 1 << 60
+
+
+def cgroup_memory_limit(cgroup_text, read_file, root="/sys/fs/cgroup"):
+    """The smallest memory limit, in bytes, of the cgroups this process is in and their parents (cgroup v2's
+    memory.max, or v1's memory.limit_in_bytes), or None when there is none. read_file(path) returns the
+    file's text, or None when it cannot be read."""
+    candidates = []
+    for line in cgroup_text.splitlines():
+        hierarchy, dummy, rest = line.partition(":")
+        controllers, dummy, path = rest.partition(":")
+        if hierarchy == "0" and controllers == "":
+            candidates.append((root, path, "memory.max"))
+        elif "memory" in controllers.split(","):
+            candidates.append((root + "/memory", path, "memory.limit_in_bytes"))
+    limits = []
+    for base, path, name in candidates:
+        parts = [part for part in path.split("/") if part]
+        for depth in range(len(parts), -1, -1):
+            text = read_file("/".join([base] + parts[:depth] + [name]))
+            if text is None or text.strip() in ("", "max"):
+                continue
+            try:
+                value = int(text.strip())
+            except ValueError:
+                continue
+            if 0 < value < CGROUP_UNLIMITED:
+                limits.append(value)
+    return min(limits) if limits else None
+
+
 # The facts the roles read, under the names and in the shapes of ansible.builtin.setup.
 
 def _ipv4(address):

@@ -193,6 +193,13 @@ options:
       - A command run once every file is in place (for example C(nginx -t -q)). When it fails, every path is put
         back as it was. Run without a shell.
     type: str
+  read:
+    description:
+      - Files to read, changing nothing, in the same run (a lock file, a marker); RV(contents) returns what each
+        held before the run. Text files up to 100 KiB.
+    type: list
+    elements: path
+    default: []
   backup:
     description: Keep a copy of each replaced or removed file, named after it with a timestamp; O(backup) returns them.
     type: bool
@@ -265,6 +272,11 @@ backups:
   returned: when O(backup=true) and a file was replaced or removed
   type: dict
   sample: {/etc/haproxy/haproxy.cfg: /etc/haproxy/haproxy.cfg.2104.2026-12-01@10:30:00~}
+contents:
+  description: What each file of O(read) held before the run, by path; null for a missing, larger or binary file.
+  returned: always
+  type: dict
+  sample: {/opt/shop/requirements.lock: "bottle==0.13.2\n"}
 sizes:
   description: The size before the run of each file with O(files[].report_size), by path.
   returned: always
@@ -301,6 +313,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._config_files im
     FileSpec,
     Transaction,
     backup_name,
+    read_text,
     describe,
     make_plan,
 )
@@ -353,6 +366,7 @@ def argument_spec():
         mode=dict(type="raw"),
         directory_mode=dict(type="raw"),
         validate=dict(type="str"),
+        read=dict(type="list", elements="path", default=[]),
         backup=dict(type="bool", default=False),
         plan_only=dict(type="bool", default=False),
     )
@@ -396,7 +410,7 @@ def run(module):
     plan = make_plan(files, directories)
     results, diffs = describe(plan, module._diff)
     result = dict(changed=plan.changed, changed_paths=[entry["path"] for entry in results], results=results,
-                  sizes=plan.sizes)
+                  sizes=plan.sizes, contents={path: read_text(path) for path in params["read"]})
     if module._diff:
         result["diff"] = diffs
     if unknown:

@@ -42,13 +42,18 @@ options:
     default: []
   facts:
     description:
-      - Also return, as facts, what the roles of this collection read. These are the interfaces
+      - Also return, in RV(facts), what the roles of this collection read. These are the interfaces
         (C(interfaces) and one dict per interface with its C(ipv4), C(ipv4_secondaries) and C(ipv6)),
         C(default_ipv4), C(default_ipv6), C(all_ipv4_addresses), C(all_ipv6_addresses), C(memtotal_mb),
+        C(memory_limit_mb) (the smallest cgroup memory limit of the process, as in a container started with one;
+        null without), C(memory_mb) (the smaller of the two, what the roles size their caches from),
         C(processor_vcpus), C(processor_nproc), C(distribution), C(distribution_release),
         C(distribution_major_version) and C(os_family), in the shapes of C(ansible.builtin.setup).
       - Not the other facts of C(setup). Without the C(ip) command the network facts are left out, so
         that a role that needs them gathers them itself.
+      - They are not put into the host's C(ansible_facts), which would then look gathered while lacking most
+        of what C(setup) gives (C(hostname), C(service_mgr) ...); the roles read them from C(webstack_facts)
+        (see the C(scalable.webstack.preflight) role).
     type: bool
     default: false
 """
@@ -105,13 +110,13 @@ units:
       type: str
       sample: enabled
   sample: {nginx: {load_state: loaded, active_state: active, unit_file_state: enabled}}
-ansible_facts:
+facts:
   description:
-    - With O(facts), the facts it describes, named as C(ansible.builtin.setup) names them (C(ansible_)
-      prefix included), so that they land in the host's C(ansible_facts) without the prefix, as setup's do.
+    - With O(facts), the facts it describes, named and shaped as C(ansible.builtin.setup) gives them in
+      C(ansible_facts).
   returned: when O(facts) is true
   type: dict
-  sample: {ansible_all_ipv4_addresses: [172.21.0.6], ansible_memtotal_mb: 24105, ansible_processor_vcpus: 2}
+  sample: {all_ipv4_addresses: [172.21.0.6], memtotal_mb: 24105, processor_vcpus: 2}
 capability_bounding_set:
   description:
     - The C(CapBnd) line of C(/proc/self/status), as hexadecimal digits.
@@ -128,6 +133,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.scalable.webstack.plugins.module_utils._host_state import (
     all_addresses,
+    cgroup_memory_limit,
     count_processors,
     default_route,
     parse_capability_bounding_set,
@@ -192,6 +198,14 @@ def read_text(module, path):
         module.fail_json(msg="could not read %s: %s" % (path, error.strerror))
 
 
+def read_optional(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def read_network_facts(module):
     ip = module.get_bin_path("ip")
     if ip is None:
@@ -214,6 +228,9 @@ def read_facts(module):
         facts["memtotal_mb"] = parse_meminfo_total_mb(read_text(module, "/proc/meminfo"))
     except ValueError as error:
         module.fail_json(msg="could not read /proc/meminfo: %s" % error)
+    limit = cgroup_memory_limit(read_text(module, "/proc/self/cgroup"), read_optional)
+    facts["memory_limit_mb"] = limit // (1024 * 1024) if limit is not None else None
+    facts["memory_mb"] = min(facts["memtotal_mb"], facts["memory_limit_mb"] or facts["memtotal_mb"])
     facts["processor_vcpus"] = count_processors(read_text(module, "/proc/cpuinfo"))
     facts["processor_nproc"] = len(os.sched_getaffinity(0))
     facts.update(parse_os_release(read_text(module, "/etc/os-release")))
@@ -234,8 +251,7 @@ def main():
         capability_bounding_set=read_capability_bounding_set(module),
     )
     if module.params["facts"]:
-        # Prefixed as setup's are: in the host's ansible_facts without it, and as ansible_* variables.
-        result["ansible_facts"] = {"ansible_" + name: value for name, value in read_facts(module).items()}
+        result["facts"] = read_facts(module)
     module.exit_json(**result)
 
 

@@ -202,12 +202,13 @@ def check(layers: dict[str, t.Any], groups: dict[str, list[str]]) -> dict[str, t
 
 
 def addresses_from_inventory(hosts: list[str], hostvars: t.Any) -> dict[str, dict[str, t.Any]]:
-    """The addresses of each host that has facts of this run or an address as ansible_host; the others
-    are left out, for a lookup on the host being firewalled."""
+    """The addresses of each host that has facts of this run (webstack_facts of the preflight, or
+    ansible_facts) or an address as ansible_host; the others are left out, for a lookup on the host being
+    firewalled."""
     found = {}
     for host in hosts:
         variables = hostvars[host]
-        facts = variables.get("ansible_facts") or {}
+        facts = variables.get("webstack_facts") or variables.get("ansible_facts") or {}
         if "all_ipv4_addresses" in facts or "all_ipv6_addresses" in facts:
             addresses = list(facts.get("all_ipv4_addresses") or []) + [
                 address for address in facts.get("all_ipv6_addresses") or [] if not LINK_LOCAL.match(address)]

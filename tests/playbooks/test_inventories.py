@@ -5,6 +5,7 @@ still the example's placeholder."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import subprocess
@@ -101,8 +102,9 @@ def test_vault_example_holds_placeholders_and_is_not_loaded(env):
 
 
 def filled_vault(env: str, tmp_path: Path, without: str | None = None) -> Path:
-    """The vault example with every placeholder replaced by a value, optionally leaving one key out."""
-    secrets = {name: str(value).replace("CHANGE-ME", f"filled-{name}")
+    """The vault example with every placeholder replaced by a value the roles accept (long enough, base64
+    letters only, as a keyfile needs), optionally leaving one key out."""
+    secrets = {name: str(value).replace("CHANGE-ME", "Filled" + hashlib.sha256(name.encode()).hexdigest()[:34])
                for name, value in yaml.safe_load(vault_example(env).read_text()).items() if name != without}
     (tmp_path / "vault.yml").write_text(yaml.safe_dump(secrets))
     return tmp_path / "vault.yml"
@@ -119,27 +121,28 @@ def test_preflight_passes_once_the_vault_is_filled_in(env, tmp_path):
 def test_preflight_refuses_the_placeholders_of_the_example(env):
     result = preflight(env, vault_example(env))
     assert result.returncode != 0
-    assert "(unset or CHANGE-ME)" in result.stdout, result.stdout
+    assert "are unset or still CHANGE-ME" in result.stdout, result.stdout
+    assert "varnish_secret, haproxy_stats_user, haproxy_stats_password" in result.stdout, result.stdout
 
 
 def test_preflight_refuses_a_frontend_without_its_certificate(tmp_path):
     result = preflight("production", filled_vault("production", tmp_path, without="webstack_tls_key"))
     assert result.returncode != 0
-    assert "lb1 (frontends) has no usable webstack_tls" in result.stdout, result.stdout
+    assert "Refused, nothing was changed: webstack_tls_key (listed in" in result.stdout, result.stdout
 
 
-@pytest.mark.parametrize(("env", "secret", "hosts"), [
-    ("production", "varnish_secret", ["lb1"]),
-    ("production", "mariadb_master_master_replication_password", ["db1", "db2"]),
-    ("production", "mongodb_replset_keyfile", ["mongo1", "mongo2", "mongo3"]),
-    ("staging", "haproxy_stats_password", ["stage-web1"]),
-    ("staging", "mongodb_replset_admin_password", ["stage-db1"]),
+@pytest.mark.parametrize(("env", "secret"), [
+    ("production", "varnish_secret"),
+    ("production", "mariadb_master_master_replication_password"),
+    ("production", "mongodb_replset_keyfile"),
+    ("staging", "haproxy_stats_password"),
+    ("staging", "mongodb_replset_admin_password"),
 ])
-def test_missing_secret_names_the_host_and_the_secret(tmp_path, env, secret, hosts):
+def test_a_missing_secret_is_named(tmp_path, env, secret):
     result = preflight(env, filled_vault(env, tmp_path, without=secret))
     assert result.returncode != 0
-    for host in hosts:
-        assert re.search(rf"{re.escape(host)} \([a-z, ]+\) has no {secret}\b", result.stdout), result.stdout
+    assert re.search(rf"Refused, nothing was changed: {secret} \(listed in .*vault.yml.example\) are unset", result.stdout), \
+        result.stdout
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

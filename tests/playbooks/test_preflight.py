@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = textwrap.dedent("""\
-    varnish_secret: x
+    varnish_secret: test-varnish-secret-of-at-least-32-characters
     webstack_tls: {self_signed: true}
     haproxy_stats_user: admin
     haproxy_stats_password: x
@@ -35,6 +35,8 @@ GOOD = """
       children:
         frontends: {hosts: {lb: }}
         backends: {hosts: {app1: }}
+        backoffice: {hosts: {app2: }}
+        appservers: {children: {backends: , backoffice: }}
         mariadb: {hosts: {db1: , db2: }}
     """
 
@@ -51,9 +53,9 @@ def test_host_in_no_tier_is_named(tmp_path):
 
 
 def test_missing_secret_is_named(tmp_path):
-    result = preflight(tmp_path, GOOD, SECRETS.replace("varnish_secret: x\n", ""))
+    result = preflight(tmp_path, GOOD, SECRETS.replace("varnish_secret: test-varnish-secret-of-at-least-32-characters\n", ""))
     assert result.returncode != 0
-    assert "lb (frontends) has no varnish_secret" in result.stdout
+    assert "missing required arguments: varnish_secret" in result.stdout
 
 
 @pytest.mark.parametrize("ids", [("1", "1"), ("0", "2")])
@@ -63,4 +65,4 @@ def test_duplicate_or_zero_mariadb_server_id_is_refused(tmp_path, ids):
                          "db2: {mariadb_master_master_server_id: %s}}}" % ids)
     result = preflight(tmp_path, hosts)
     assert result.returncode != 0
-    assert "server ids must be distinct and non-zero" in result.stdout
+    assert "server ids of group 'mariadb' must be unique and non-zero" in result.stdout

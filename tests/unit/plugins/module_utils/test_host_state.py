@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.scalable.webstack.plugins.module_utils._host_state import (
     all_addresses,
+    cgroup_memory_limit,
     count_processors,
     default_route,
     parse_capability_bounding_set,
@@ -111,3 +112,15 @@ def test_memory_processors_and_distribution():
     assert parse_os_release(os_release) == {
         "distribution": "Debian", "distribution_release": "bookworm", "distribution_major_version": "12",
         "os_family": "Debian"}
+
+
+def test_the_smallest_cgroup_memory_limit_is_found_in_v2_and_v1_hierarchies():
+    files = {
+        "/sys/fs/cgroup/system.slice/docker-1.scope/memory.max": "2147483648\n",
+        "/sys/fs/cgroup/system.slice/memory.max": "max\n",
+        "/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": "1073741824\n",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
+    }
+    assert cgroup_memory_limit("0::/system.slice/docker-1.scope\n", files.get) == 2147483648
+    assert cgroup_memory_limit("4:memory:/docker/abc\n0::/\n", files.get) == 1073741824
+    assert cgroup_memory_limit("0::/\n4:memory:/\n", files.get) is None

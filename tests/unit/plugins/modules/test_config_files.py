@@ -213,3 +213,12 @@ def test_report_size_gives_the_size_before_the_run(tmp_path, capsys):
     code, result = run(capsys, files=[dict(dest=str(tmp_path / "app.log"), state="exists", report_size=True),
                                       dict(dest=str(tmp_path / "new.log"), state="exists", report_size=True)])
     assert code == 0 and result["sizes"] == {str(tmp_path / "app.log"): 12, str(tmp_path / "new.log"): 0}
+
+
+def test_read_returns_small_text_files_and_changes_nothing(tmp_path, capsys):
+    (tmp_path / "requirements.lock").write_text("bottle==0.13.2\n")
+    (tmp_path / "binary").write_bytes(b"\x00\x01")
+    paths = [str(tmp_path / name) for name in ("requirements.lock", "binary", "missing")]
+    code, result = run(capsys, read=paths)
+    assert code == 0 and not result["changed"]
+    assert result["contents"] == dict(zip(paths, ["bottle==0.13.2\n", None, None]))
