@@ -27,7 +27,7 @@ SITE, BACKOFFICE_SITE = "staging.shop.example.com", "backoffice.staging.shop.exa
 
 
 def controller_address():
-    """This machine's address on the scenario's network, where its SSH connections come from."""
+    """This machine's address on the scenario's network (its gateway), where its SSH connections come from."""
     return subprocess.run(
         ["docker", "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", "webstack-ssh"],
         check=True, capture_output=True, text=True).stdout.strip()
@@ -139,4 +139,6 @@ class RequestStream:
 
 @pytest.fixture(scope="session")
 def controller():
-    return controller_address()
+    address = controller_address()
+    assert address, "the network webstack-ssh has no gateway"
+    return address
