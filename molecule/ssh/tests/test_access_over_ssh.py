@@ -25,7 +25,7 @@ def test_ssh_answers_from_the_controller_address(name, controller):
     assert result.stdout.split()[0] == controller
     ssh_rule = [line for line in read(name, "cat /etc/firehol/firehol.conf").splitlines()
                 if line.strip().startswith("server4 ssh ")]
-    assert ssh_rule and controller in ssh_rule[0].split(), ssh_rule
+    assert ssh_rule and controller in ssh_rule[0].replace('"', " ").split(), ssh_rule
 
 
 def test_sudo_is_password_less_where_the_inventory_gives_no_become_password():
