@@ -67,7 +67,11 @@ for release in "${releases[@]}"; do
       continue
     fi
     start=$(date +%s)
-    if molecule test -s "$scenario"; then
+    # WEBSTACK_MOLECULE_LOCKS=1 where several checkouts share a Docker daemon: container names are the
+    # scenario's, so each scenario waits for /tmp/webstack-molecule-<scenario>.lock (flock).
+    lock=()
+    if [ -n "${WEBSTACK_MOLECULE_LOCKS:-}" ]; then lock=(flock "/tmp/webstack-molecule-$scenario.lock"); fi
+    if "${lock[@]}" molecule test -s "$scenario"; then
       outcome=passed; passed=$((passed + 1))
     else
       outcome=FAILED; failed=$((failed + 1))
