@@ -40,6 +40,9 @@ scenarios=()
 for scenario_dir in molecule/*/; do
   [ -f "$scenario_dir/molecule.yml" ] && scenarios+=("$(basename "$scenario_dir")")
 done
+if [ -n "${WEBSTACK_SCENARIOS:-}" ]; then   # the rows of the matrix, when not every scenario
+  read -r -a scenarios <<<"$WEBSTACK_SCENARIOS"
+fi
 
 declare -A cell=()
 notes=()
