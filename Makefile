@@ -16,7 +16,7 @@ TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 RELEASE ?= bookworm
 export WEBSTACK_RELEASE := $(RELEASE)
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule molecule-demo-trixie molecule-ssh-bookworm build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule molecule-demo-trixie molecule-ssh-bookworm build test demo demo-down demo-scale bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ test: ## Everything CI runs, with the duration of each stage
 demo: venv ## Bring up the demo containers and run playbooks/site.yml against them (RELEASE=trixie: Debian 13)
 	scripts/demo.sh up
 
+demo-scale: venv ## On the running demo: add demo-backend3 under load with site.yml, then retire it (figures printed)
+	scripts/link-collection.sh
+	PYTHONPATH="$(CURDIR)/.cache/collections" pytest -p no:cacheprovider -s -v tests/scale
+
 demo-down: venv ## Remove the demo containers
 	scripts/demo.sh down
 
@@ -84,6 +88,9 @@ bench-serving: ## Benchmark: requests/s and latency of each hop of the running d
 
 bench-mariadb: ## Benchmark: the pair's bootstrap time and its replication lag under writes
 	scripts/bench-mariadb.sh
+
+bench-scale: venv ## Benchmark: site.yml's cost as the app tier grows (BENCH_SCALE_SIZES, default 3 9 27)
+	scripts/bench-scale.sh
 
 bench: bench-converge bench-roles bench-serving bench-mariadb ## Every benchmark (replaces the demo containers)
 

@@ -17,6 +17,16 @@ if [ -n "$leaked" ]; then
   exit 1
 fi
 
+# Nothing shipped may need what is not: the test apps, Molecule, the repository's make targets or ansible.cfg
+# (the READMEs may say where to find them in a checkout).
+unshipped="$(tar -xzOf "$tarball" --wildcards --exclude='*.md' --exclude='*.rst' --exclude='changelogs/*' '*' 2>/dev/null \
+  | grep -nE 'tests/fixtures|molecule/|\bmake (demo|test|molecule)\b|\.\./ansible\.cfg' || true)"
+if [ -n "$unshipped" ]; then
+  echo "galaxy-build: the artifact refers to files it does not ship:" >&2
+  echo "$unshipped" >&2
+  exit 1
+fi
+
 install_path="$(mktemp -d)"
 trap 'rm -rf "$install_path"' EXIT
 # Only the empty path: the checkout itself must not count as "already installed".

@@ -1,27 +1,81 @@
 # Copyright: scalable.webstack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replica set validation and reconfiguration planning for scalable.webstack's MongoDB modules.
+"""Shared code of scalable.webstack's MongoDB modules.
 
-Everything here is pure: it works on dicts shaped like MongoDB's replica set config documents, so it
-can be tested without a server.
+The first part is pure: member validation, config planning and conversion of server documents to JSON,
+on dicts shaped like MongoDB's replica set config documents, testable without a server. The second part
+wraps pymongo (>= 4.0): connections, errors turned into one-line messages, SCRAM credential checks.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import datetime
+import hashlib
+import hmac
+import re
+import traceback
 import typing as t
+from collections.abc import Mapping
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
+
+try:
+    import pymongo
+    from pymongo.errors import NotPrimaryError, OperationFailure, PyMongoError
+except ImportError:
+    pymongo = None
+    PYMONGO_IMPORT_ERROR: str | None = traceback.format_exc()
+
+    class PyMongoError(Exception):  # type: ignore[no-redef]
+        """Stands for the driver's errors when it is missing (the modules stop before using it)."""
+
+    class OperationFailure(PyMongoError):  # type: ignore[no-redef]
+        """Stands for the driver's command failure."""
+
+    class NotPrimaryError(PyMongoError):  # type: ignore[no-redef]
+        """Stands for the driver's "not primary" error."""
+else:
+    PYMONGO_IMPORT_ERROR = None
 
 DEFAULT_PORT = 27017
 MAX_VOTERS = 7
 MAX_MEMBERS = 50
-# Member fields this module manages; anything else in a member document is kept as it is.
+MAX_PRIORITY = 1000
+MIN_PYMONGO = (4, 0)
+
+# mongod's error codes the modules act on (src/mongo/base/error_codes.yml).
+UNAUTHORIZED = 13
+AUTHENTICATION_FAILED = 18
+ALREADY_INITIALIZED = 23
+MAX_TIME_MS_EXPIRED = 50
+NODE_NOT_FOUND = 74
+NO_REPLICATION = 76
+INVALID_REPLICA_SET_CONFIG = 93
+NOT_YET_INITIALIZED = 94
+NEW_CONFIG_INCOMPATIBLE = 103
+CONFIGURATION_IN_PROGRESS = 109
+NOT_WRITABLE_PRIMARY = 10107
+USER_ALREADY_EXISTS = 51003
+
+# Member fields the module manages, with mongod's defaults; anything else in a member document
+# (buildIndexes, horizons, newlyAdded ...) is left as the server has it.
 MEMBER_DEFAULTS = {
-    "priority": 1.0,
-    "votes": 1,
-    "hidden": False,
     "arbiterOnly": False,
+    "hidden": False,
+    "priority": 1.0,
     "secondaryDelaySecs": 0,
-    "tags": {},
+    "votes": 1,
+}
+# The order mongod keeps member fields in (member_config.cpp, toBSON).
+MEMBER_ORDER = ("_id", "host", "arbiterOnly", "buildIndexes", "hidden", "priority", "tags", "horizons",
+                "secondaryDelaySecs", "votes")
+MEMBER_KEYS = {
+    "host": "host", "priority": "priority", "votes": "votes", "hidden": "hidden", "arbiter": "arbiterOnly",
+    "arbiterOnly": "arbiterOnly", "secondary_delay_secs": "secondaryDelaySecs",
+    "secondaryDelaySecs": "secondaryDelaySecs", "tags": "tags",
 }
 
 
@@ -29,6 +83,7 @@ class InvalidMembers(ValueError):
     """The desired member list is not a valid replica set; nothing was sent."""
 
 
+# -- members ------------------------------------------------------------------------------------------
 def normalize_host(host: str) -> str:
     host = host.strip()
     if host.startswith("["):  # [IPv6]:port
@@ -36,28 +91,92 @@ def normalize_host(host: str) -> str:
     return host if ":" in host else "%s:%d" % (host, DEFAULT_PORT)
 
 
-def normalize_member(member: t.Any) -> dict[str, t.Any]:
-    """A member as given to the module (a host string or a dict) -> the fields of a config member."""
+def split_host(host: str) -> tuple[str, int]:
+    name, dummy, port = normalize_host(host).rpartition(":")
+    return name.strip("[]"), int(port)
+
+
+def _host(value: t.Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidMembers("%s: host must be a non-empty string like db1.example.com:27017, got %r" % (where, value))
+    host = normalize_host(value)
+    port = host.rpartition(":")[2]
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidMembers("%s: host %r has no valid port (1-65535) after its last colon" % (where, value))
+    return host
+
+
+def _number(value: t.Any, where: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidMembers("%s: %s must be a number, got %r" % (where, what, value))
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidMembers("%s: %s must be a number, got %r" % (where, what, value)) from None
+
+
+def _flag(value: t.Any, where: str, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in BOOLEANS_TRUE:
+        return True
+    if isinstance(value, str) and value.lower() in BOOLEANS_FALSE:
+        return False
+    raise InvalidMembers("%s: %s must be true or false, got %r" % (where, what, value))
+
+
+def normalize_member(member: t.Any, index: int = 0) -> dict[str, t.Any]:
+    """A member as given to the module (a host string or a dict) -> the fields of a config member.
+
+    ``tags`` is None when not given: the member then keeps the tags it has.
+    """
+    where = "members[%d]" % index
     if isinstance(member, str):
         member = {"host": member}
-    member = dict(member)
-    result = {"host": normalize_host(member.pop("host"))}
-    result["arbiterOnly"] = bool(member.pop("arbiter", member.pop("arbiterOnly", False)))
-    result["hidden"] = bool(member.pop("hidden", False))
-    result["votes"] = int(member.pop("votes", 1))
-    delay = member.pop("secondary_delay_secs", member.pop("secondaryDelaySecs", 0))
-    result["secondaryDelaySecs"] = int(delay or 0)
-    result["tags"] = dict(member.pop("tags", None) or {})
-    priority = member.pop("priority", None)
-    passive = result["arbiterOnly"] or result["hidden"] or result["votes"] == 0 or result["secondaryDelaySecs"] > 0
-    result["priority"] = float(priority) if priority is not None else (0.0 if passive else 1.0)
-    if member:
-        raise InvalidMembers("member %s has unknown keys: %s" % (result["host"], ", ".join(sorted(member))))
+    if not isinstance(member, Mapping):
+        raise InvalidMembers("%s: a member is a host string or a dict with host, got %s %r"
+                             % (where, type(member).__name__, member))
+    unknown = sorted(key for key in member if key not in MEMBER_KEYS)
+    if unknown:
+        raise InvalidMembers("%s: unknown keys %s (known: arbiter, hidden, host, priority, secondary_delay_secs, "
+                             "tags, votes)" % (where, ", ".join(unknown)))
+    if "host" not in member:
+        raise InvalidMembers("%s: no host in %r" % (where, dict(member)))
+    fields = {MEMBER_KEYS[key]: value for key, value in member.items()}
+    host = _host(fields["host"], where)
+    where = "%s (%s)" % (where, host)
+    result: dict[str, t.Any] = {"host": host}
+    result["arbiterOnly"] = _flag(fields.get("arbiterOnly", False), where, "arbiter")
+    result["hidden"] = _flag(fields.get("hidden", False), where, "hidden")
+    votes = fields.get("votes", 1)
+    if isinstance(votes, bool) or (isinstance(votes, str) and not votes.strip().isdigit()) or \
+            not isinstance(votes, (int, str)) or int(votes) not in (0, 1):
+        hint = " (a boolean: write 0 or 1)" if isinstance(votes, bool) else ""
+        raise InvalidMembers("%s: votes must be 0 or 1, got %r%s" % (where, votes, hint))
+    result["votes"] = int(votes)
+    delay = fields.get("secondaryDelaySecs", 0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, str)) or not str(delay).strip().isdigit():
+        raise InvalidMembers("%s: secondary_delay_secs must be a whole number of seconds >= 0, got %r" % (where, delay))
+    result["secondaryDelaySecs"] = int(delay)
+    tags = fields.get("tags")
+    if tags is not None:
+        if not isinstance(tags, Mapping) or not all(isinstance(value, str) for value in tags.values()):
+            raise InvalidMembers("%s: tags must be a dict of strings, got %r" % (where, tags))
+        tags = {str(key): value for key, value in tags.items()}
+    result["tags"] = tags
+    priority = fields.get("priority")
+    if priority is None:
+        passive = result["arbiterOnly"] or result["hidden"] or result["votes"] == 0 or result["secondaryDelaySecs"] > 0
+        result["priority"] = 0.0 if passive else 1.0
+    else:
+        result["priority"] = _number(priority, where, "priority")
+        if not 0 <= result["priority"] <= MAX_PRIORITY:
+            raise InvalidMembers("%s: priority must be from 0 to %d, got %r" % (where, MAX_PRIORITY, priority))
     return result
 
 
 def validate_members(members: list[dict[str, t.Any]], this_member: str | None) -> None:
-    """Refuse a member list MongoDB would refuse, or that could not elect a primary."""
+    """Refuse a member list mongod would refuse, or that could not elect a primary after a split."""
     if not members:
         raise InvalidMembers("members is empty")
     hosts = [member["host"] for member in members]
@@ -66,47 +185,76 @@ def validate_members(members: list[dict[str, t.Any]], this_member: str | None) -
         raise InvalidMembers("members lists %s more than once" % ", ".join(duplicates))
     if len(members) > MAX_MEMBERS:
         raise InvalidMembers("a replica set has at most %d members, got %d" % (MAX_MEMBERS, len(members)))
+    for index, member in enumerate(members):
+        where = "members[%d] (%s)" % (index, member["host"])
+        if member["arbiterOnly"]:
+            if member["votes"] == 0:
+                raise InvalidMembers("%s: an arbiter must vote; remove votes: 0" % where)
+            if member["priority"] != 0:
+                raise InvalidMembers("%s: an arbiter has priority 0; remove its priority" % where)
+            if member["tags"]:
+                raise InvalidMembers("%s: an arbiter cannot have tags" % where)
+            continue
+        reasons = [reason for reason, applies in (
+            ("hidden", member["hidden"]), ("non-voting", member["votes"] == 0),
+            ("delayed", member["secondaryDelaySecs"] > 0)) if applies]
+        if reasons and member["priority"] != 0:
+            raise InvalidMembers("%s is %s and needs priority 0" % (where, " and ".join(reasons)))
     voters = [member for member in members if member["votes"]]
+    if not voters:
+        raise InvalidMembers("no member votes: a replica set needs at least one voting member")
     if len(voters) > MAX_VOTERS:
         raise InvalidMembers("a replica set has at most %d voting members, got %d" % (MAX_VOTERS, len(voters)))
     if len(voters) % 2 == 0:
         raise InvalidMembers(
             "%d voting members: use an odd number (add an arbiter or set votes: 0 on one member) so that a "
             "majority survives a split" % len(voters))
-    for member in members:
-        if member["votes"] not in (0, 1):
-            raise InvalidMembers("member %s: votes must be 0 or 1" % member["host"])
-        reasons = [reason for reason, applies in (
-            ("hidden", member["hidden"]), ("an arbiter", member["arbiterOnly"]),
-            ("non-voting", member["votes"] == 0), ("delayed", member["secondaryDelaySecs"] > 0)) if applies]
-        if reasons and member["priority"] != 0:
-            raise InvalidMembers("member %s is %s and needs priority 0" % (member["host"], " and ".join(reasons)))
-    if not any(member["priority"] > 0 for member in members):
+    if not any(member["priority"] > 0 and not member["arbiterOnly"] for member in members):
         raise InvalidMembers("no member can become primary: give at least one member a priority above 0")
     if this_member is not None and normalize_host(this_member) not in hosts:
         raise InvalidMembers("this host (%s) is not in members: list it, or set member to how it is listed"
                              % normalize_host(this_member))
 
 
+# -- configs ------------------------------------------------------------------------------------------
+def _ordered_member(member: dict[str, t.Any]) -> dict[str, t.Any]:
+    ordered = {key: member[key] for key in MEMBER_ORDER if key in member}
+    ordered.update((key, value) for key, value in member.items() if key not in ordered)
+    return ordered
+
+
 def desired_config(name: str, members: list[dict[str, t.Any]], settings: dict[str, t.Any] | None,
                    current: dict[str, t.Any] | None) -> dict[str, t.Any]:
-    """The config document for members: members already in current keep their _id, new ones get free ids."""
-    current_ids = {member["host"]: member["_id"] for member in (current or {}).get("members", [])}
-    used = set(current_ids.values())
+    """The config to reach: members already in ``current`` keep their _id and the fields the module does
+    not manage (buildIndexes, horizons, their tags unless given); new members get the lowest free ids."""
+    current_members = {member["host"]: member for member in (current or {}).get("members", [])}
+    used = {member["_id"] for member in current_members.values()}
     next_id = 0
     config_members = []
     for member in members:
-        member_id = current_ids.get(member["host"])
-        if member_id is None:
+        existing = current_members.get(member["host"])
+        if existing is not None:
+            entry = copy.deepcopy(existing)
+            entry.pop("newlyAdded", None)  # mongod keeps it itself and refuses it in a reconfig
+        else:
             while next_id in used:
                 next_id += 1
-            member_id = next_id
-            used.add(member_id)
-        config_members.append(dict({"_id": member_id}, **member))
-    config = {"_id": name, "version": (current or {}).get("version", 0) + 1, "members": config_members}
-    if current and current.get("protocolVersion") is not None:
-        config["protocolVersion"] = current["protocolVersion"]
-    merged_settings = dict((current or {}).get("settings", {}))
+            entry = {"_id": next_id, "host": member["host"]}
+            used.add(next_id)
+        for key in MEMBER_DEFAULTS:
+            entry[key] = member[key]
+        if member["tags"] is not None:
+            entry["tags"] = dict(member["tags"])
+        elif existing is None:
+            entry["tags"] = {}
+        config_members.append(_ordered_member(entry))
+    if current:
+        config = copy.deepcopy(current)
+        config["version"] = current["version"] + 1
+    else:
+        config = {"_id": name, "version": 1}
+    config["members"] = config_members
+    merged_settings = dict(config.get("settings") or {})
     merged_settings.update(settings or {})
     if merged_settings:
         config["settings"] = merged_settings
@@ -114,7 +262,7 @@ def desired_config(name: str, members: list[dict[str, t.Any]], settings: dict[st
 
 
 def managed_view(config: dict[str, t.Any] | None) -> dict[str, t.Any]:
-    """The part of a config this module manages, for comparison and diffs."""
+    """The part of a config this module manages, for comparison and diffs (JSON-safe)."""
     if not config:
         return {}
     members = []
@@ -123,67 +271,82 @@ def managed_view(config: dict[str, t.Any] | None) -> dict[str, t.Any]:
         for key, default in MEMBER_DEFAULTS.items():
             view[key] = member.get(key, default)
         view["priority"] = float(view["priority"])
+        view["votes"] = int(view["votes"])
+        view["secondaryDelaySecs"] = int(view["secondaryDelaySecs"])
+        view["tags"] = dict(member.get("tags") or {})
         members.append(view)
-    return {"_id": config["_id"], "members": sorted(members, key=lambda member: member["host"]),
-            "settings": dict(config.get("settings", {}))}
+    settings = {key: value for key, value in (config.get("settings") or {}).items() if key != "replicaSetId"}
+    return json_safe({"_id": config["_id"], "members": sorted(members, key=lambda member: member["host"]),
+                      "settings": settings})
 
 
 def settings_differ(current: dict[str, t.Any], wanted: dict[str, t.Any] | None) -> bool:
-    current_settings = current.get("settings", {})
+    current_settings = current.get("settings") or {}
     return any(current_settings.get(key) != value for key, value in (wanted or {}).items())
 
 
-def plan_reconfig(current: dict[str, t.Any], target: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    """Configs to apply in order, each changing the votes of at most one member (MongoDB >= 4.4 refuses more).
+def _votes(config: dict[str, t.Any]) -> dict[str, int]:
+    return {member["host"]: int(member.get("votes", 1)) for member in config["members"]}
+
+
+def _member_view(member: dict[str, t.Any]) -> dict[str, t.Any]:
+    return managed_view({"_id": "", "members": [member]})["members"][0]
+
+
+def next_step(current: dict[str, t.Any], target: dict[str, t.Any]) -> dict[str, t.Any] | None:
+    """The next config to send on the way from ``current`` to ``target``, or None when there.
 
     First one step with every change that moves no vote (priorities, tags, settings, non-voting members
-    added or removed), then one step per member whose vote appears, disappears or changes.
+    added or removed); then one voting member added, or removed, per step - additions first, so the set
+    never has fewer voters than it started with. Each step's version is current's + 1, and it carries no
+    newlyAdded field (mongod keeps those itself).
     """
-    def votes(config: dict[str, t.Any]) -> dict[str, int]:
-        return {member["host"]: member.get("votes", 1) for member in config["members"]}
-
-    current_votes, target_votes = votes(current), votes(target)
-    # In the order the members are listed: the target's, then those leaving in the current order.
-    ordered_hosts = list(target_votes) + [host for host in current_votes if host not in target_votes]
-    vote_changes = [host for host in ordered_hosts if current_votes.get(host, 0) != target_votes.get(host, 0)]
+    current_votes, target_votes = _votes(current), _votes(target)
     target_by_host = {member["host"]: member for member in target["members"]}
+    ordered = list(target_votes) + [host for host in current_votes if host not in target_votes]
+    vote_changes = [host for host in ordered if current_votes.get(host, 0) != target_votes.get(host, 0)]
 
-    def config_with(members: list[dict[str, t.Any]], version: int) -> dict[str, t.Any]:
+    def config_with(members: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         config = copy.deepcopy(target)
-        config["members"] = members
-        config["version"] = version
+        config["members"] = [copy.deepcopy(member) for member in members]
+        for member in config["members"]:
+            member.pop("newlyAdded", None)
+        config["version"] = current["version"] + 1
         return config
 
-    # Step 1: everything but the vote changes. A member whose vote changes keeps its current vote
-    # (and, when it is new, waits for its own step; when it is leaving, stays until its step).
-    version = current["version"]
     members = []
     for member in current["members"]:
         host = member["host"]
-        if host in target_by_host and host not in vote_changes:
-            members.append(copy.deepcopy(target_by_host[host]))
-        elif host in vote_changes:
-            members.append(copy.deepcopy(member))
+        if host in vote_changes:
+            members.append(member)  # keeps its vote (and the fields that go with it) until its own step
+        elif host in target_by_host:
+            members.append(target_by_host[host])
         # members leaving without a vote are dropped here
-    for host, member in target_by_host.items():
-        if host not in current_votes and host not in vote_changes:
-            members.append(copy.deepcopy(member))
-
-    steps = []
-    first = config_with(members, version + 1)
+    members += [member for host, member in target_by_host.items() if host not in current_votes
+                and host not in vote_changes]
+    first = config_with(members)
     if managed_view(first) != managed_view(current):
-        steps.append(first)
-        version += 1
-
-    # Then one vote at a time: additions first, so the set never shrinks below what it had.
+        return first
     additions = [host for host in vote_changes if target_votes.get(host, 0) > current_votes.get(host, 0)]
     removals = [host for host in vote_changes if host not in additions]
     for host in additions + removals:
-        members = [copy.deepcopy(member) for member in members if member["host"] != host]
+        members = [member for member in current["members"] if member["host"] != host]
         if host in target_by_host:
-            members.append(copy.deepcopy(target_by_host[host]))
-        version += 1
-        steps.append(config_with(sorted(members, key=lambda member: member["_id"]), version))
+            members.append(target_by_host[host])
+        return config_with(sorted(members, key=lambda member: member["_id"]))
+    return None
+
+
+def plan_reconfig(current: dict[str, t.Any], target: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """Every step ``next_step`` would take, assuming each is applied as sent (for check mode)."""
+    steps = []
+    config = current
+    while len(steps) < 2 * MAX_MEMBERS + 2:
+        step = next_step(config, target)
+        if step is None:
+            break
+        steps.append(step)
+        config = step
     return steps
 
 
@@ -200,3 +363,150 @@ def describe_step(before: dict[str, t.Any], after: dict[str, t.Any]) -> str:
     if managed_view(before).get("settings") != managed_view(after)["settings"]:
         parts.append("change settings")
     return "version %s: %s" % (after["version"], "; ".join(parts) or "no member change")
+
+
+def json_safe(value: t.Any) -> t.Any:
+    """A server document with every BSON type turned into JSON: ObjectId, UUID, Decimal128 -> str,
+    datetime -> ISO 8601, Timestamp -> {t, i}, binary -> base64, Int64 -> int, SON -> dict."""
+    if value is None or isinstance(value, (bool, str, float)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if type(value).__name__ == "Timestamp" and hasattr(value, "inc"):
+        return {"t": value.time, "i": value.inc}
+    return str(value)
+
+
+# -- SCRAM --------------------------------------------------------------------------------------------
+def scram_stored_key(mechanism: str, user: str, password: str, salt: str, iterations: int) -> str:
+    """The base64 StoredKey mongod keeps for this password (RFC 5802): equal keys, equal passwords."""
+    if mechanism == "SCRAM-SHA-256":
+        from pymongo.saslprep import saslprep  # the driver's own, as it prepares the password to log in
+
+        secret = saslprep(password).encode("utf-8")
+        digest = hashlib.sha256
+    elif mechanism == "SCRAM-SHA-1":
+        secret = hashlib.md5(("%s:mongo:%s" % (user, password)).encode("utf-8")).hexdigest().encode()  # noqa: S324
+        digest = hashlib.sha1
+    else:
+        raise ValueError("not a SCRAM mechanism: %s" % mechanism)
+    salted = hashlib.pbkdf2_hmac(digest().name, secret, base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", digest).digest()
+    return base64.b64encode(digest(client_key).digest()).decode()
+
+
+def password_matches(user: str, password: str, credentials: Mapping[str, t.Any]) -> bool | None:
+    """Whether ``password`` is the one behind ``credentials`` (usersInfo showCredentials); None: unknown."""
+    for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-1"):
+        stored = credentials.get(mechanism)
+        if stored:
+            expected = scram_stored_key(mechanism, user, password, stored["salt"], stored["iterationCount"])
+            return hmac.compare_digest(expected, stored["storedKey"])
+    return None
+
+
+# -- the driver ---------------------------------------------------------------------------------------
+def driver_problem() -> tuple[str, str | None] | None:
+    """None when pymongo >= 4 is importable; else the message (missing_required_lib style) and traceback."""
+    if pymongo is None:
+        return missing_required_lib("pymongo >= 4.0"), PYMONGO_IMPORT_ERROR
+    if tuple(pymongo.version_tuple[:2]) < MIN_PYMONGO:
+        return missing_required_lib(
+            "pymongo >= 4.0",
+            reason="by this module, which found pymongo %s there (Debian 12's python3-pymongo is 3.11); the "
+                   "mongodb_replset role installs a newer one in its own virtualenv" % pymongo.version), None
+    return None
+
+
+def failure_code(error: BaseException) -> int | None:
+    return getattr(error, "code", None) if isinstance(error, OperationFailure) else None
+
+
+def failure_text(error: BaseException) -> str:
+    """The server's own message of a command failure, with its code name."""
+    details = getattr(error, "details", None) or {}
+    message = details.get("errmsg") or str(error).split(", full error:", maxsplit=1)[0]
+    code = getattr(error, "code", None)
+    if code is None:
+        return message
+    return "error %s %s: %s" % (code, details.get("codeName", ""), message) if details.get("codeName") else \
+        "error %s: %s" % (code, message)
+
+
+def connection_failure(host: str, port: int, timeout: float, error: BaseException) -> str:
+    """One line for a server that cannot be reached, without the driver's topology dump."""
+    text = str(error).split(", Timeout:", maxsplit=1)[0].split(", full error:", maxsplit=1)[0]
+    text = re.sub(r" \(configured timeouts: [^)]*\)", "", text)
+    prefix = "%s:%d: " % (host, port)
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    return "cannot connect to mongod at %s:%d within %ss: %s" % (host, port, timeout, text)
+
+
+def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
+    """The connection options of the MongoDB modules (documented in doc_fragments/mongodb_login and by each
+    module for login_host and login_user)."""
+    return dict(
+        login_host=dict(type="str", default="localhost"),
+        login_port=dict(type="int", default=27017),
+        login_user=dict(type="str"),
+        login_password=dict(type="str", no_log=True),
+        login_database=dict(type="str", default="admin"),
+        auth_mechanism=dict(type="str", choices=["SCRAM-SHA-256", "SCRAM-SHA-1"]),
+        tls=dict(type="bool", default=False),
+        tls_ca_file=dict(type="path"),
+        connect_timeout=dict(type="int", default=10),
+    )
+
+
+class Server:
+    """A direct connection to one mongod, with or without credentials; the module retries by itself."""
+
+    def __init__(self, params: dict[str, t.Any], host: str, port: int, credentials: bool) -> None:
+        self.host, self.port = host, port
+        self.credentials = credentials
+        self.timeout = params["connect_timeout"]
+        options: dict[str, t.Any] = dict(
+            host=host, port=port, directConnection=True, retryReads=False, retryWrites=False,
+            serverSelectionTimeoutMS=int(self.timeout * 1000), connectTimeoutMS=int(self.timeout * 1000),
+            appname="scalable.webstack",
+        )
+        if credentials:
+            options.update(username=params["login_user"], password=params["login_password"],
+                           authSource=params["login_database"])
+            if params.get("auth_mechanism"):
+                options["authMechanism"] = params["auth_mechanism"]
+        if params.get("tls"):
+            options["tls"] = True
+            if params.get("tls_ca_file"):
+                options["tlsCAFile"] = params["tls_ca_file"]
+        self.client = pymongo.MongoClient(**options)
+
+    @property
+    def address(self) -> str:
+        return "%s:%d" % (self.host, self.port)
+
+    def command(self, name: str, value: t.Any = 1, database: str = "admin", **fields: t.Any) -> dict[str, t.Any]:
+        try:
+            return self.client[database].command(name, value, **fields)
+        except NotPrimaryError as error:
+            # The driver raises "not primary" replies (10107 ...) as a connection error; they are a command's
+            # answer like any other.
+            details = error.details if isinstance(error.details, dict) else {}
+            if "code" not in details:
+                raise
+            raise OperationFailure(details.get("errmsg", str(error)), details["code"], details) from None
+
+    def hello(self) -> dict[str, t.Any]:
+        return self.command("hello")
+
+    def close(self) -> None:
+        self.client.close()

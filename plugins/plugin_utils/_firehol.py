@@ -110,10 +110,13 @@ def check(layers: dict[str, t.Any], groups: dict[str, list[str]]) -> dict[str, t
     """Every rule with its defaults filled in and its origin, the interfaces and routers, and the errors.
 
     layers holds the role's variables: rules, group_rules, host_rules, dependent_rules, exported_rules
-    ({role: rules}), client_rules, routers, interfaces, admin_networks, protection_limit, custom_services and
-    group_names (the host's groups).
+    ({role: rules}), client_rules, routers, interfaces, admin_networks, protection_limit, custom_services,
+    group_names (the host's groups) and excluded_hosts (hosts no group stands for any more: retired ones).
     """
-    names = set(groups) | set(groups.get("all", []))
+    excluded = set(_listed(layers.get("excluded_hosts")))
+    if excluded:
+        groups = {name: [host for host in hosts if host not in excluded] for name, hosts in groups.items()}
+    names = set(groups) | set(groups.get("all", [])) | excluded
     checker = Checker(names, layers.get("custom_services") or [])
     errors = checker.errors
     server_keys, client_keys = ("sources", "networks", "interfaces"), ("destinations", "networks", "interfaces")
@@ -176,8 +179,8 @@ def check(layers: dict[str, t.Any], groups: dict[str, list[str]]) -> dict[str, t
     for name in interface_names + [router["name"] for router in routers]:
         if not BLOCK_NAME.match(str(name)):
             errors.append("interface or router name %r is not a letter and up to 15 letters, digits or _" % name)
-    devices = [block["device"] for block in interfaces] + [router[key] for router in routers
-                                                            for key in ("inface", "outface") if router[key]]
+    devices = [block["device"] for block in interfaces]
+    devices += [router[key] for router in routers for key in ("inface", "outface") if router[key]]
     for device in devices:
         if not DEVICE.match(str(device)):
             errors.append("%r is not a device name (or space-separated names)" % device)
@@ -195,7 +198,8 @@ def check(layers: dict[str, t.Any], groups: dict[str, list[str]]) -> dict[str, t
 
     every = server + [rule for rule in client if rule] + [route for router in routers for route in router["routes"]]
     named = sorted({name for rule in every for key in ("sources", "destinations") for name in rule.get(key, [])})
-    named_hosts = {name: list(groups[name]) if name in groups else [name] for name in named if name in names}
+    named_hosts = {name: list(groups[name]) if name in groups else ([] if name in excluded else [name])
+                   for name in named if name in names}
     return dict(server=server, client=[rule for rule in client if rule], routers=routers, interfaces=interfaces,
                 named_hosts=named_hosts, hosts=sorted({host for hosts in named_hosts.values() for host in hosts}),
                 errors=errors)

@@ -42,7 +42,8 @@ def test_the_team_s_own_app_answers_through_the_chain(host):
 
 
 def test_a_forged_forwarded_for_is_dropped_and_the_client_address_is_the_peer(host):
-    status, body = fetch(host, "https://consumer-lb/headers", "X-Forwarded-For: 10.9.9.9")
+    # show_env: httpbin hides the proxies' headers otherwise.
+    status, body = fetch(host, "https://consumer-lb/headers?show_env=1", "X-Forwarded-For: 10.9.9.9")
     headers = json.loads(body)["headers"]
     assert headers["X-Forwarded-For"].split(",")[0].strip() == address_of(host)
     assert "10.9.9.9" not in headers["X-Forwarded-For"]
@@ -52,7 +53,7 @@ def test_a_forged_forwarded_for_is_dropped_and_the_client_address_is_the_peer(ho
 def test_an_answer_that_says_nothing_about_caching_is_neither_cached_nor_shared(host):
     answers = [fetch(host, "https://consumer-lb/headers", "X-Client: %s" % name) for name in ("alice", "bob")]
     assert [json.loads(body)["headers"]["X-Client"] for status, body in answers] == ["alice", "bob"]
-    assert "X-Cache: MISS" in host.check_output("curl -sk -D - -o /dev/null https://consumer-lb/headers")
+    assert "x-cache: miss" in host.check_output("curl -sk -D - -o /dev/null https://consumer-lb/headers").lower()
 
 
 @pytest.mark.parametrize("port", [8080, 8081])
@@ -64,9 +65,8 @@ def test_the_app_ports_answer_the_balancer_and_drop_anyone_else(host, other, por
     assert host.run("curl -s --max-time 3 -o /dev/null http://consumer-app1:%d/" % port).rc == 28
 
 
-def test_varnish_and_haproxy_are_not_reachable_from_outside(host):
-    for port in (6081, 8000):
-        assert host.run("curl -s --max-time 3 -o /dev/null http://consumer-lb:%d/" % port).rc in (7, 28)
+def test_varnish_is_not_reachable_from_outside(host, other):
+    assert other("consumer-lb").socket("tcp://0.0.0.0:6081").is_listening
     assert host.run("curl -s --max-time 3 -o /dev/null http://consumer-lb:6081/").rc == 28
 
 

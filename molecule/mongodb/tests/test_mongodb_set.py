@@ -1,4 +1,6 @@
-"""The set as an app sees it: writes through the replica set URI survive stopping the primary."""
+"""The set as an app sees it: writes through the replica set URI survive stopping the primary; access control
+is on (the admin user was created through the localhost exception, unauthenticated clients are refused); the
+modules run with the role's pymongo 4."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import testinfra
 testinfra_hosts = ["ansible://mongodb-app"]
 
 URI = "mongodb://shop:shop-Secret'1@mongodb-1,mongodb-2,mongodb-3/shop?replicaSet=rs0&authSource=shop"
+ADMIN_URI = "mongodb://admin:admin-Secret'1@mongodb-1,mongodb-2,mongodb-3/admin?replicaSet=rs0"
+ANONYMOUS_URI = "mongodb://mongodb-1,mongodb-2,mongodb-3/admin?replicaSet=rs0"
 CLIENT = """
 import json, sys, time
 from pymongo import MongoClient
@@ -25,6 +29,14 @@ elif action == "write":
     print(json.dumps(ok))
 elif action == "count":
     print(json.dumps(client.shop.products.count_documents({"batch": sys.argv[3]})))
+elif action == "status":
+    try:
+        status = client.admin.command("replSetGetStatus")
+        print(json.dumps(sorted(member["stateStr"] for member in status["members"])))
+    except Exception as error:
+        print(json.dumps(str(error)))
+elif action == "users":
+    print(json.dumps(sorted(user["_id"] for user in client.admin.command("usersInfo", {"forAllDBs": True})["users"])))
 """
 
 
@@ -36,6 +48,19 @@ def client(host, *args):
 def test_writes_reach_the_set(host):
     assert client(host, URI, "write", "10", "first") == 10
     assert client(host, URI, "count", "first") == 10
+
+
+def test_access_control_is_on_and_the_admin_user_works(host):
+    assert client(host, ADMIN_URI, "status") == ["PRIMARY", "SECONDARY", "SECONDARY"]
+    assert "requires authentication" in client(host, ANONYMOUS_URI, "status")
+    assert client(host, ADMIN_URI, "users") == ["admin.admin", "shop.shop"]
+
+
+def test_the_modules_run_with_pymongo_4_from_the_role(request):
+    member = testinfra.get_host("ansible://mongodb-1", ansible_inventory=request.config.option.ansible_inventory)
+    version = member.check_output("/opt/scalable-webstack/mongodb-python/bin/python -c 'import pymongo; "
+                                  "print(pymongo.version)'")
+    assert int(version.split(".")[0]) >= 4
 
 
 def test_writes_survive_stopping_the_primary(host, request):

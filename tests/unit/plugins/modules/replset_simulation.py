@@ -1,177 +1,71 @@
-"""A replica set simulated over the MongoDB wire protocol with MockupDB, for mongodb_replset's tests.
+"""A MongoDB replica set simulated over the wire protocol, for the tests of the MongoDB modules.
 
-Each member is a MockupDB server answering hello, replSetGetStatus, replSetGetConfig, replSetInitiate,
-replSetReconfig and PLAIN authentication the way a mongod does (wire version 17, MongoDB 7.0), from
-one shared state: a config, the state of every member, and the users. After an initiate every member is
-SECONDARY, and a few status polls later the electable member with the highest priority becomes
-PRIMARY. A reconfig is refused unless sent to the primary with the next version and with at most one
-voting change, as MongoDB >= 4.4 does. Every command received is logged for the tests to inspect.
+Written from mongod's documented behaviour and its source (src/mongo/db/repl, src/mongo/db/auth), not from
+what the modules expect; the modules only ever talk to it through pymongo, as they would to mongod 7.0.
+The code is in the ``mongod_sim`` package beside this file.
+
+Processes and network
+    Each member is a TCP listener on its own loopback address (127.a.b.10, .11, ...; all on one port),
+    serving OP_MSG and the driver's OP_QUERY handshake (MockupDB's codec), one thread per connection,
+    awaitable ``hello`` with exhaust streaming as the driver's monitor uses it. A member can be stopped
+    (its port closes; a primary hands over to a caught-up secondary first, as mongod >= 4.4 does on
+    SIGTERM, or not at all when it "crashes") and started again, possibly with another security setting.
+    Names resolve as on real hosts: an address resolves to itself, ``sim.dns`` holds names every host
+    resolves alike, and ``member.resolver`` the host's own overrides (its /etc/hosts).
+
+Loopback vs remote clients
+    The member addresses stand for the hosts' LAN addresses, and a member's own address for its
+    loopback: a connection counts as local to a member only when it comes *from that member's address*.
+    ``mongod_sim.clients`` runs the code under test in a forked process whose sockets are bound to the
+    address of the member it "runs on", so the module running on member i reaches member i over
+    "loopback" and every other member as a remote client, exactly as on three real hosts.
+
+Access control ("enforced": keyFile and authorization, the role's default)
+    The localhost exception as AuthorizationSessionImpl::_getDefaultPrivileges grants it: while a member
+    holds no user, a local client may run replSetInitiate/replSetReconfig (replSetConfigure),
+    replSetGetStatus, and createUser/grantRole on admin - not replSetGetConfig, not createUser on other
+    databases - and a remote one nothing. Error 13 says "not authorized on admin to execute command
+    { ... }" under the exception and "Command <name> requires authentication" after it closes or for a
+    remote client. The exception closes on a member once a user reaches it (it replicates with a
+    heartbeat's delay), and for good on a connection that once saw users. An arbiter never gets users.
+    "transition" (transitionToAuth) and "none" accept every client for everything; passwords are still
+    checked by SCRAM.
+
+Authentication
+    SCRAM-SHA-256 and SCRAM-SHA-1, server side (RFC 5802/7677: PBKDF2 salted password, SASLprep for
+    SHA-256, nonces, ClientProof check, ServerSignature), through saslStart/saslContinue and the
+    ``speculativeAuthenticate`` and ``saslSupportedMechs`` fields of the handshake, with mongod's
+    iteration counts; any failure is error 18 "Authentication failed.".
+
+Replication
+    replSetInitiate checks what mongod checks (set name, version 1, no replicaSetId or newlyAdded, this
+    node found in the config (74 otherwise), every member reachable and uninitiated (quorum check, 74))
+    and stores the config with mongod's defaults: member fields in mongod's order, ``term``,
+    ``protocolVersion`` (Int64), ``writeConcernMajorityJournalDefault``, the settings and a
+    ``settings.replicaSetId`` ObjectId. Configs spread by heartbeat (2 s); a member that receives a config
+    it cannot find itself in (its name resolves elsewhere on that host) goes REMOVED and answers
+    replSetGetStatus with error 93. New members go STARTUP2 for their initial sync, then SECONDARY; a
+    restarted one RECOVERING, then SECONDARY. The first election comes an election timeout (10 s) after
+    the initiate, failover likewise; a primary handing over (stepdown, stop) makes the next election
+    quick; higher priorities take over; a primary without a majority steps down.
+    replSetReconfig as mongod >= 4.4 runs it: only on the primary (10107), version greater (103), same
+    name, replicaSetId and member ids (103), member and config validation (2, 14, 93 ...), no user-given
+    newlyAdded (93), new voters marked newlyAdded (they vote once their initial sync is over, when the
+    primary's automatic reconfig bumps the version), at most one voter added or removed (93), the current
+    config committed first and the command answered once a majority of voters hold the new one (within
+    maxTimeMS: error 50), one at a time (109); ``force`` on any member, with a much larger version.
+
+Time
+    Every delay is mongod's, multiplied by ``time_scale`` (tests use 0.05; 1.0 is real time).
+
+Not modelled: data other than users, oplog and rollback, write concerns (createUser returns at once; mongod
+waits for a majority; the implicit default write concern check of 5.0+ reconfigs that make a PSA set),
+TLS, x.509, roles beyond the built-in ones the modules use, sharding.
 """
 
 from __future__ import annotations
 
-import threading
+from .mongod_sim.clients import Client, module_main, run_as
+from .mongod_sim.replset import STATE_NAMES, ReplicaSetSimulation
 
-from mockupdb import MockupDB
-
-WIRE_VERSION = 17
-PRIMARY, SECONDARY, STARTUP2, ARBITER, STARTUP = 1, 2, 5, 7, 0
-STATE_NAMES = {PRIMARY: "PRIMARY", SECONDARY: "SECONDARY", STARTUP2: "STARTUP2", ARBITER: "ARBITER",
-               STARTUP: "STARTUP"}
-PRIVILEGED = {"replsetgetstatus", "replsetgetconfig", "replsetinitiate", "replsetreconfig"}
-WRITES = {"replsetinitiate", "replsetreconfig"}
-
-
-class ReplicaSetSimulation:
-    def __init__(self, count: int, standalone: bool = False, election_polls: int = 3) -> None:
-        self.lock = threading.RLock()
-        self.standalone = standalone
-        self.election_polls = election_polls
-        self.servers = []
-        for index in range(count):
-            server = MockupDB(request_timeout=30)
-            server.autoresponds(lambda request, index=index: self._handle(index, request))
-            self.servers.append(server)
-        self.hosts = ["127.0.0.1:%d" % server.run() for server in self.servers]
-        self.config: dict | None = None
-        self.states = {host: STARTUP for host in self.hosts}
-        self.polls_until_election: int | None = None
-        self.users: dict[str, str] = {}
-        self.authenticated: set[tuple[int, int]] = set()
-        self.log: list[tuple[str, str, dict]] = []
-
-    # -- what tests use ---------------------------------------------------------------------------
-    def stop(self) -> None:
-        # Each MockupDB takes a moment to shut down; stop them side by side.
-        stoppers = [threading.Thread(target=server.stop) for server in self.servers]
-        for stopper in stoppers:
-            stopper.start()
-        for stopper in stoppers:
-            stopper.join()
-
-    def received(self, *names: str) -> list[tuple[str, str, dict]]:
-        wanted = {name.lower() for name in names}
-        return [entry for entry in self.log if entry[1] in wanted]
-
-    def writes(self) -> list[tuple[str, str, dict]]:
-        return [entry for entry in self.log if entry[1] in WRITES]
-
-    def initiate_elsewhere(self, name: str, hosts: list[str]) -> None:
-        """Make the set exist as if another tool had initiated it (for 'member of another set')."""
-        with self.lock:
-            self._initiate({"_id": name, "version": 1,
-                            "members": [{"_id": i, "host": host} for i, host in enumerate(hosts)]})
-            self._elect()
-
-    def primary(self) -> str | None:
-        return next((host for host, state in self.states.items() if state == PRIMARY), None)
-
-    # -- the protocol -----------------------------------------------------------------------------
-    def _handle(self, index: int, request) -> bool:
-        host = self.hosts[index]
-        name = next(iter(request.doc)).lower() if request.doc else ""
-        with self.lock:
-            self.log.append((host, name, dict(request.doc)))
-            if name in ("hello", "ismaster"):
-                self._tick()
-                return request.replies(self._hello(host))
-            if name in ("ping", "endsessions", "buildinfo"):
-                return request.replies(ok=1)
-            if name == "saslstart":
-                return self._authenticate(index, request)
-            if name in PRIVILEGED and self.users and (index, request.client_port) not in self.authenticated:
-                return request.command_err(code=13, errmsg="command %s requires authentication" % name)
-            handler = getattr(self, "_" + name, None)
-            if handler is None:
-                return request.command_err(code=59, errmsg="no such command: %s" % name)
-            return handler(host, request)
-
-    def _authenticate(self, index: int, request) -> bool:
-        dummy, user, password = bytes(request.doc["payload"]).split(b"\0")
-        if self.users.get(user.decode()) != password.decode():
-            return request.command_err(code=18, errmsg="Authentication failed.")
-        self.authenticated.add((index, request.client_port))
-        return request.replies(ok=1, done=True, conversationId=1, payload=b"")
-
-    def _member(self, host: str) -> dict | None:
-        return next((m for m in (self.config or {}).get("members", []) if m["host"] == host), None)
-
-    def _hello(self, host: str) -> dict:
-        reply = {"ok": 1, "helloOk": True, "maxWireVersion": WIRE_VERSION, "minWireVersion": 0,
-                 "maxBsonObjectSize": 16777216, "maxMessageSizeBytes": 48000000, "maxWriteBatchSize": 100000}
-        if self.standalone:
-            return dict(reply, isWritablePrimary=True, ismaster=True)
-        if self._member(host) is None:
-            return dict(reply, isWritablePrimary=False, ismaster=False, secondary=False, isreplicaset=True,
-                        info="Does not have a valid replica set config")
-        state = self.states[host]
-        reply.update(setName=self.config["_id"], setVersion=self.config["version"], me=host,
-                     hosts=[m["host"] for m in self.config["members"] if not m.get("arbiterOnly")],
-                     isWritablePrimary=state == PRIMARY, ismaster=state == PRIMARY,
-                     secondary=state == SECONDARY)
-        if self.primary():
-            reply["primary"] = self.primary()
-        return reply
-
-    def _replsetgetstatus(self, host, request):
-        if self.standalone:
-            return request.command_err(code=76, errmsg="not running with --replSet")
-        if self._member(host) is None:
-            return request.command_err(code=94, errmsg="no replset config has been received")
-        self._tick()
-        members = [{"_id": m["_id"], "name": m["host"], "health": 1, "state": self.states[m["host"]],
-                    "stateStr": STATE_NAMES[self.states[m["host"]]]} for m in self.config["members"]]
-        return request.replies(ok=1, set=self.config["_id"], myState=self.states[host], members=members)
-
-    def _replsetgetconfig(self, host, request):
-        if self._member(host) is None:
-            return request.command_err(code=94, errmsg="no replset config has been received")
-        return request.replies(ok=1, config=self.config)
-
-    def _replsetinitiate(self, host, request):
-        if self.config is not None:
-            return request.command_err(code=23, errmsg="already initialized")
-        config = dict(request.doc["replSetInitiate"])
-        if host not in [m["host"] for m in config["members"]]:
-            return request.command_err(code=93, errmsg="this node is not in the config")
-        self._initiate(config)
-        return request.replies(ok=1)
-
-    def _initiate(self, config: dict) -> None:
-        self.config = config
-        for member in config["members"]:
-            self.states[member["host"]] = ARBITER if member.get("arbiterOnly") else SECONDARY
-        self.polls_until_election = self.election_polls
-
-    def _replsetreconfig(self, host, request):
-        if self.states[host] != PRIMARY:
-            return request.command_err(code=10107, errmsg="replSetReconfig should only be run on a writable PRIMARY")
-        new = dict(request.doc["replSetReconfig"])
-        if new["version"] != self.config["version"] + 1:
-            return request.command_err(code=103, errmsg="version must be %d" % (self.config["version"] + 1))
-        old_votes = {m["host"]: m.get("votes", 1) for m in self.config["members"]}
-        new_votes = {m["host"]: m.get("votes", 1) for m in new["members"]}
-        changed = [h for h in set(old_votes) | set(new_votes) if old_votes.get(h, 0) != new_votes.get(h, 0)]
-        if len(changed) > 1:
-            return request.command_err(
-                code=103, errmsg="Only one voting member may be added or removed at a time (%s)" % sorted(changed))
-        for member in new["members"]:
-            if member["host"] not in old_votes:
-                self.states[member["host"]] = ARBITER if member.get("arbiterOnly") else SECONDARY
-        for removed in set(old_votes) - set(new_votes):
-            self.states[removed] = STARTUP
-        self.config = new
-        return request.replies(ok=1)
-
-    def _tick(self) -> None:
-        if self.polls_until_election is None:
-            return
-        self.polls_until_election -= 1
-        if self.polls_until_election <= 0:
-            self._elect()
-
-    def _elect(self) -> None:
-        self.polls_until_election = None
-        electable = [m for m in self.config["members"] if m.get("priority", 1) > 0 and not m.get("arbiterOnly")]
-        winner = max(electable, key=lambda m: m.get("priority", 1))
-        self.states[winner["host"]] = PRIMARY
+__all__ = ["STATE_NAMES", "Client", "ReplicaSetSimulation", "module_main", "run_as"]

@@ -118,3 +118,10 @@ def test_no_ssh_path_is_reported():
     assert result["ssh_paths"] == [] and [rule["name"] for rule in result["server"]] == []
     result = _firehol.statements(checked(), {}, ssh(from_controller=False, admin_networks=["192.0.2.0/24"]))
     assert result["ssh_paths"] == ["ssh"]
+
+
+def test_excluded_hosts_are_in_no_group_any_more():
+    result = checked(rules=[{"name": "app", "service": "tcp/8080", "sources": ["appservers"]},
+                            {"name": "old", "service": "ssh", "sources": ["app2"]}], excluded_hosts=["app2"])
+    assert result["errors"] == []
+    assert result["named_hosts"] == {"appservers": ["app1"], "app2": []} and result["hosts"] == ["app1"]
