@@ -11,8 +11,12 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
+# The Debian release of the test containers for one scenario, the demo and the image target: bookworm
+# (Debian 12) or trixie (Debian 13). `make molecule` without SCENARIO runs every release of WEBSTACK_RELEASES.
+RELEASE ?= bookworm
+export WEBSTACK_RELEASE := $(RELEASE)
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule molecule-demo-trixie molecule-ssh-bookworm build test demo demo-down demo-scale bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,8 +32,9 @@ venv: $(STAMP) ## Create the pinned Python virtualenv in .venv
 docker: ## Make sure a Docker daemon answers (installs and starts dockerd when needed)
 	scripts/ensure-docker.sh
 
-image: ## Build the Debian systemd test image when its tag is missing
+image: ## Build the Debian 12 and 13 systemd test images when their tags are missing
 	scripts/build-image.sh bookworm
+	scripts/build-image.sh trixie
 
 lint: venv ## yamllint and ansible-lint (production profile)
 	yamllint --strict .
@@ -50,14 +55,24 @@ ansible-units: venv ## ansible-test units from the same generated tree
 build: venv ## Build the Galaxy artifact into dist/ and install it into an empty path
 	scripts/galaxy-build.sh
 
-molecule: venv ## Every Molecule scenario (SCENARIO=name for one)
+molecule: venv ## Every Molecule scenario on Debian 12 and 13, as a matrix (SCENARIO=name [RELEASE=trixie] for one)
 	scripts/molecule.sh test $(if $(SCENARIO),-s $(SCENARIO),--all)
+
+molecule-demo-trixie: venv ## The demo scenario on Debian 13 (make test runs it on Debian 12)
+	WEBSTACK_RELEASE=trixie scripts/molecule.sh test -s demo
+
+molecule-ssh-bookworm: venv ## The SSH scenario on Debian 12 (make test runs it on Debian 13)
+	WEBSTACK_RELEASE=bookworm scripts/molecule.sh test -s ssh
 
 test: ## Everything CI runs, with the duration of each stage
 	scripts/run-stages.sh $(TEST_STAGES)
 
-demo: venv ## Bring up the demo containers and run playbooks/site.yml against them
+demo: venv ## Bring up the demo containers and run playbooks/site.yml against them (RELEASE=trixie: Debian 13)
 	scripts/demo.sh up
+
+demo-scale: venv ## On the running demo: add demo-backend3 under load with site.yml, then retire it (figures printed)
+	scripts/link-collection.sh
+	PYTHONPATH="$(CURDIR)/.cache/collections" pytest -p no:cacheprovider -s -v tests/scale
 
 demo-down: venv ## Remove the demo containers
 	scripts/demo.sh down

@@ -6,17 +6,22 @@
 # cgroups), per host. Then a least-squares fit of each figure against the number of hosts (the per-host
 # slope). Figures only; nothing is asserted. The containers are removed at the end of each size.
 # Usage: scripts/bench-scale.sh   (BENCH_SCALE_SIZES="3 9" for a quicker run)
+# BENCH_SCALE_TREE=<checkout> converges with another checkout's site.yml and demo group_vars (an older
+# commit, to compare), its figures kept apart under .cache/bench/scale/<commit>. BENCH_SCALE_KEEP=1 leaves
+# the containers of the last size running (to profile a run against its hosts.yml).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
+tree="$(cd "${BENCH_SCALE_TREE:-$root}" && pwd)"
 results="$root/.cache/bench/scale"
+[ "$tree" = "$root" ] || results="$results/$(git -C "$tree" rev-parse --short HEAD)"
 mkdir -p "$results"
 export PATH="$root/.venv/bin:$PATH"
 sizes="${BENCH_SCALE_SIZES:-3 9 27}"
 network=webstack-scale
 
 "$here/ensure-docker.sh"
-"$here/link-collection.sh"
+"$tree/scripts/link-collection.sh"
 for tool in time bc; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/bin/$tool" ] \
     || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
@@ -54,7 +59,7 @@ for size in $sizes; do
   workdir="$results/size-$size"
   rm -rf "$workdir" && mkdir -p "$workdir"
   backends=""
-  for index in $(seq 1 $((size - 1))); do backends="$backends        scale-app$index:"$'\n'; done
+  for index in $(seq 1 $((size - 1))); do backends="$backends            scale-app$index:"$'\n'; done
   cat >"$workdir/hosts.yml" <<HOSTS
 all:
   children:
@@ -65,7 +70,7 @@ all:
       children:
         backends:
           hosts:
-$backends        backoffice:
+${backends}        backoffice:
           hosts:
             scale-office1:
     mariadb:
@@ -73,7 +78,7 @@ $backends        backoffice:
         scale-db1:
         scale-db2:
 HOSTS
-  ln -s "$root/inventories/demo/group_vars" "$workdir/group_vars"
+  ln -s "$tree/inventories/demo/group_vars" "$workdir/group_vars"
   names="scale-lb1 scale-db1 scale-db2 scale-office1"
   for index in $(seq 1 $((size - 1))); do names="$names scale-app$index"; done
   hosts=$(wc -w <<<"$names")
@@ -93,7 +98,7 @@ HOSTS
   for run in first second; do
     before=$(containers_cpu)
     start=$(date +%s.%N)
-    ( cd "$root" && /usr/bin/time -f "%U %S" -o "$workdir/time-$run.txt" \
+    ( cd "$tree" && /usr/bin/time -f "%U %S" -o "$workdir/time-$run.txt" \
         ansible-playbook -i "$workdir/hosts.yml" playbooks/site.yml >"$workdir/converge-$run.log" 2>&1 ) \
       || { echo "bench-scale: the $run converge failed, see $workdir/converge-$run.log" >&2; exit 1; }
     wall=$(echo "$(date +%s.%N) - $start" | bc)
@@ -103,7 +108,9 @@ HOSTS
     printf '%s %s %s %.1f %s %s\n' "$size" "$hosts" "$run" "$wall" "$controller" "$containers" \
       | tee -a "$results/figures.txt"
   done
-  remove_containers
+  if [ "${BENCH_SCALE_KEEP:-0}" != 1 ] || [ "$size" != "${sizes##* }" ]; then
+    remove_containers
+  fi
 done
 
 python3 "$here/bench/scale_report.py" "$results/figures.txt"

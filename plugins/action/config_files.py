@@ -151,5 +151,5 @@ class ActionModule(ActionBase):
                 entry["checksum"] = hashlib.sha1(contents[entry["dest"]]).hexdigest()
             shown_files.append(entry)
         shown.update(files=shown_files, directories=directories,
-                     trees=[{key: value for key, value in tree.items()} for tree in args.get("trees") or []])
+                     trees=[dict(tree) for tree in args.get("trees") or []])
         return shown

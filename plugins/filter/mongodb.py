@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import (
+from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
     InvalidMembers,
     normalize_member,
     validate_members,

@@ -336,10 +336,11 @@ def file_diffs(entry: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     spec, found = entry["spec"], entry["found"]
     diffs = []
     if entry["removed"]:
-        diffs.append(dict(before_header=spec.dest, after_header="%s (removed)" % spec.dest,
-                          before="(secret)\n" if spec.secret else (text_for_diff(read_bytes(spec.dest))
-                                                                     if stat.S_ISREG(found.st_mode) else "") or "",
-                          after=""))
+        if spec.secret:
+            before = "(secret)\n"
+        else:
+            before = (text_for_diff(read_bytes(spec.dest)) if stat.S_ISREG(found.st_mode) else "") or ""
+        diffs.append(dict(before_header=spec.dest, after_header="%s (removed)" % spec.dest, before=before, after=""))
         return diffs
     if entry["content_changed"] and spec.state == "present":
         header_before = spec.dest if found is not None else "%s (absent)" % spec.dest

@@ -420,7 +420,7 @@ def run(module):
         return result
     if module.check_mode or not plan.changed:
         return result
-    transaction = Transaction(plan, lambda command: module.run_command(command))
+    transaction = Transaction(plan, module.run_command)
     backups = transaction.apply(params["validate"], backup_name if params["backup"] else None)
     if backups:
         result["backups"] = backups

@@ -31,6 +31,8 @@ description:
   - Waits for a PRIMARY, for every member to be healthy, or for this member to be back in the set.
 author:
   - scalable.webstack maintainers (@scalable-webstack)
+extends_documentation_fragment:
+  - scalable.webstack.mongodb_login
 requirements:
   - pymongo >= 4.0 on the host the module runs on (Debian 12's python3-pymongo is 3.11, too old)
 attributes:
@@ -118,35 +120,9 @@ options:
         default on the members themselves.
     type: str
     default: localhost
-  login_port:
-    description: Its port.
-    type: int
-    default: 27017
   login_user:
     description: User to authenticate as (an admin able to run C(replSetGetConfig) and C(replSetReconfig)).
     type: str
-  login_password:
-    description: Password of O(login_user).
-    type: str
-  login_database:
-    description: Database that holds O(login_user).
-    type: str
-    default: admin
-  auth_mechanism:
-    description: Authentication mechanism; the driver's default (SCRAM-SHA-256, or SCRAM-SHA-1) when not set.
-    type: str
-    choices: [SCRAM-SHA-256, SCRAM-SHA-1]
-  tls:
-    description: Connect with TLS.
-    type: bool
-    default: false
-  tls_ca_file:
-    description: CA file to verify the members' certificates.
-    type: path
-  connect_timeout:
-    description: Seconds to wait for each connection.
-    type: int
-    default: 10
 notes:
   - Internal authentication between members (C(security.keyFile)) is set in mongod.conf by the role; the module works
     the same with it.
@@ -259,10 +235,10 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import 
     NOT_YET_INITIALIZED,
     UNAUTHORIZED,
     USER_ALREADY_EXISTS,
-    InvalidMembers,
     OperationFailure,
     PyMongoError,
     Server,
+    connection_argument_spec,
     connection_failure,
     describe_step,
     desired_config,
@@ -272,9 +248,12 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import 
     json_safe,
     managed_view,
     next_step,
+    plan_reconfig,
+)
+from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
+    InvalidMembers,
     normalize_host,
     normalize_member,
-    plan_reconfig,
     split_host,
     validate_members,
 )
@@ -845,15 +824,7 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
         timeout=dict(type="int", default=120),
         initial_sync_timeout=dict(type="int", default=3600),
         reconfig_timeout=dict(type="int", default=60),
-        login_host=dict(type="str", default="localhost"),
-        login_port=dict(type="int", default=27017),
-        login_user=dict(type="str"),
-        login_password=dict(type="str", no_log=True),
-        login_database=dict(type="str", default="admin"),
-        auth_mechanism=dict(type="str", choices=["SCRAM-SHA-256", "SCRAM-SHA-1"]),
-        tls=dict(type="bool", default=False),
-        tls_ca_file=dict(type="path"),
-        connect_timeout=dict(type="int", default=10),
+        **connection_argument_spec(),
     )
 
 

@@ -18,6 +18,8 @@ description:
   - Commands are documents built by the driver, never strings.
 author:
   - scalable.webstack maintainers (@scalable-webstack)
+extends_documentation_fragment:
+  - scalable.webstack.mongodb_login
 requirements:
   - pymongo >= 4.0 on the host the module runs on (Debian 12's python3-pymongo is 3.11, too old)
 attributes:
@@ -71,36 +73,10 @@ options:
     description: A member of the set; the module finds the primary from it.
     type: str
     default: localhost
-  login_port:
-    description: Its port.
-    type: int
-    default: 27017
   login_user:
     description: An admin able to manage users (role C(root) or C(userAdminAnyDatabase)). Without it, only a server
       without access control answers.
     type: str
-  login_password:
-    description: Password of O(login_user).
-    type: str
-  login_database:
-    description: Database that holds O(login_user).
-    type: str
-    default: admin
-  auth_mechanism:
-    description: Authentication mechanism; the driver's default when not set.
-    type: str
-    choices: [SCRAM-SHA-256, SCRAM-SHA-1]
-  tls:
-    description: Connect with TLS.
-    type: bool
-    default: false
-  tls_ca_file:
-    description: CA file to verify the members' certificates.
-    type: path
-  connect_timeout:
-    description: Seconds to wait for each connection.
-    type: int
-    default: 10
 seealso:
   - module: scalable.webstack.mongodb_replset
 """
@@ -157,11 +133,14 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import 
     OperationFailure,
     PyMongoError,
     Server,
+    connection_argument_spec,
     connection_failure,
     driver_problem,
     failure_code,
     failure_text,
     password_matches,
+)
+from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
     split_host,
 )
 
@@ -302,15 +281,7 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
         )),
         update_password=dict(type="str", default="always", choices=["always", "on_create"]),
         timeout=dict(type="int", default=120),
-        login_host=dict(type="str", default="localhost"),
-        login_port=dict(type="int", default=27017),
-        login_user=dict(type="str"),
-        login_password=dict(type="str", no_log=True),
-        login_database=dict(type="str", default="admin"),
-        auth_mechanism=dict(type="str", choices=["SCRAM-SHA-256", "SCRAM-SHA-1"]),
-        tls=dict(type="bool", default=False),
-        tls_ca_file=dict(type="path"),
-        connect_timeout=dict(type="int", default=10),
+        **connection_argument_spec(),
     )
 
 

@@ -185,8 +185,9 @@ def make_pair(pair: dict, days: int) -> None:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.DNSName(name) for name in pair["subject_alt_names"]]), critical=False)
     certificate = builder.sign(key, hashes.SHA256())
-    write_atomically(pair["key_path"], key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()), 0o600)
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    write_atomically(pair["key_path"], key_pem, 0o600)
     write_atomically(pair["certificate_path"], certificate.public_bytes(serialization.Encoding.PEM), 0o644)
 
 

@@ -179,8 +179,8 @@ def check(layers: dict[str, t.Any], groups: dict[str, list[str]]) -> dict[str, t
     for name in interface_names + [router["name"] for router in routers]:
         if not BLOCK_NAME.match(str(name)):
             errors.append("interface or router name %r is not a letter and up to 15 letters, digits or _" % name)
-    devices = [block["device"] for block in interfaces] + [router[key] for router in routers
-                                                            for key in ("inface", "outface") if router[key]]
+    devices = [block["device"] for block in interfaces]
+    devices += [router[key] for router in routers for key in ("inface", "outface") if router[key]]
     for device in devices:
         if not DEVICE.match(str(device)):
             errors.append("%r is not a device name (or space-separated names)" % device)

@@ -92,14 +92,14 @@ def play(directory: Path, extra: list, *options: str):
 
 def test_a_role_writes_its_files_once_then_changes_nothing(tmp_path):
     directory, extra = setup(tmp_path)
-    written, _ = play(directory, extra)
+    written, dummy = play(directory, extra)
     out = tmp_path / "out"
     assert written["changed"]
     assert (out / "main.conf").read_text() == "# demo\nlisten 8080\n"
     assert (out / "conf.d" / "shop.conf").read_text() == "server shop\n"
     assert (out / "code" / "pkg" / "app.py").stat().st_mode & 0o777 == 0o640
     assert (out / "code" / "run.sh").stat().st_mode & 0o777 == 0o750
-    written, _ = play(directory, extra)
+    written, dummy = play(directory, extra)
     assert not written["changed"] and written["changed_paths"] == []
 
 
@@ -115,7 +115,7 @@ def test_dropped_sites_and_code_are_pruned(tmp_path):
     (tmp_path / "code" / "pkg" / "app.py").unlink()
     directory, extra = setup(tmp_path, sites=("shop",))
     (tmp_path / "code" / "pkg" / "app.py").unlink()
-    written, _ = play(directory, extra)
+    written, dummy = play(directory, extra)
     assert sorted(written["changed_paths"]) == sorted(
         [str(tmp_path / "out" / "conf.d" / "admin.conf"), str(tmp_path / "out" / "code" / "pkg" / "app.py")])
     assert not (tmp_path / "out" / "conf.d" / "admin.conf").exists()
@@ -123,7 +123,7 @@ def test_dropped_sites_and_code_are_pruned(tmp_path):
 
 def test_secrets_stay_out_of_verbose_output_and_diffs(tmp_path):
     directory, extra = setup(tmp_path)
-    _, output = play(directory, extra, "-vvv", "--diff")
+    dummy, output = play(directory, extra, "-vvv", "--diff")
     assert "s3cr3t-v4lue" not in output
     assert "secret content changed (not shown)" in output
     assert "listen 8080" in output  # an ordinary file's diff is shown

@@ -34,6 +34,12 @@ def test_proxy_passes_forwarded_headers_over_keepalive(host):
     assert "connection" not in headers
 
 
+def test_https_speaks_http2(host):
+    # nginx 1.22 (Debian 12) takes it as "listen ... http2", 1.26 (Debian 13) as "http2 on;" (vars/<release>.yml).
+    version = host.check_output(f"curl -sS -k --http2 -o /dev/null -w '%{{http_version}}' https://{WEB}/static/hello.txt")
+    assert version == "2"
+
+
 def test_plain_http_redirects_to_https(host):
     out = host.check_output(f"curl -s -o /dev/null -w '%{{http_code}} %{{redirect_url}}' http://{WEB}/a?b=1")
     assert out == f"301 https://{WEB}/a?b=1"

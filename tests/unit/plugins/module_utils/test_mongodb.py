@@ -13,15 +13,17 @@ import pytest
 from bson import Binary, Decimal128, Int64, ObjectId, Timestamp
 
 from ansible_collections.scalable.webstack.plugins.module_utils._mongodb import (
-    InvalidMembers,
     desired_config,
     json_safe,
     managed_view,
     next_step,
-    normalize_member,
     password_matches,
     plan_reconfig,
     scram_stored_key,
+)
+from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
+    InvalidMembers,
+    normalize_member,
 )
 
 
