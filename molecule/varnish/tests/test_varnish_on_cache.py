@@ -34,6 +34,12 @@ def test_command_line_comes_from_the_drop_in(host):
     assert "-S /etc/varnish/secret" in arguments
 
 
+def test_varnishncsa_tries_again_when_varnishd_is_not_up_yet(host):
+    # Debian's unit gives up after 5 s without varnishd's shared memory (a boot under load).
+    assert host.check_output("systemctl show -p Restart --value varnishncsa") == "on-failure"
+    assert host.service("varnishncsa").is_running
+
+
 def test_storage_is_a_quarter_of_the_memory_at_most_8g(host):
     memtotal_kb = int(host.check_output("awk '/^MemTotal:/ {print $2}' /proc/meminfo"))
     expected = min(memtotal_kb // 1024 // 4, 8192)
