@@ -162,6 +162,12 @@ def haproxy_servers():
             if row["pxname"] in POOLS and row["svname"] not in ("FRONTEND", "BACKEND")}
 
 
+def is_up(status):
+    """In the pool: UP, or "UP 1/3" right after "enable server" (haproxy starts it up and checks it at once)
+    or after a failed check that has not taken it down yet."""
+    return status.split()[0] == "UP"
+
+
 def is_drained(status):
     """DRAIN: no new request (set by the deploy first); MAINT: disabled, whatever its checks say."""
     return status.split()[0] in ("DRAIN", "MAINT")
@@ -261,9 +267,10 @@ def playbook(project_dir, name, *extra_args, timeout=1800):
 
 def play_recap(output):
     """{host: {"ok": n, "changed": n, "failed": n, ...}} from a playbook's PLAY RECAP."""
+    # Only the lines with counts: profile_tasks prints "role : task ---- 1.23s" lines after the recap.
     recap = output.rpartition("PLAY RECAP")[2]
     return {match.group(1): dict((key, int(value)) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2)))
-            for match in re.finditer(r"^(\S+)\s+:\s+(.*)$", recap, re.M)}
+            for match in re.finditer(r"^(\S+)\s+:\s+(ok=\d+\s.*)$", recap, re.M)}
 
 
 def other_host(host, name):

@@ -45,7 +45,7 @@ def listeners(target, port):
     (DB1, LB, 443),
 ])
 def test_tier_openings(source, target, port):
-    assert connect(source, target, port) == "accepted"
+    assert connect(source, target, port) == "accepted", f"{source} -> {target}:{port}"
 
 
 @pytest.mark.parametrize("source, target, port", [
@@ -57,4 +57,4 @@ def test_other_sources_are_dropped_though_the_port_listens(source, target, port)
     reachable_by = listeners(target, port)
     assert reachable_by & {"0.0.0.0", "*", "[::]", container_address(target)}, (
         f"nothing listens on {target}:{port} for other hosts ({reachable_by}): a drop would prove nothing")
-    assert connect(source, target, port) == "dropped"
+    assert connect(source, target, port) == "dropped", f"{source} -> {target}:{port} while something listens there"

@@ -3,6 +3,7 @@ the firewalls are active, replication runs both ways again, and the chain serves
 Last of the demo's tests (conftest.MODULE_ORDER)."""
 
 import subprocess
+import time
 
 import pytest
 
@@ -28,10 +29,14 @@ DEADLINE = 600
 @pytest.fixture(scope="module")
 def rebooted():
     addresses = {name: container_address(name) for name in HOSTS}
-    subprocess.run(["docker", "restart", "--time", "60", *HOSTS], check=True, capture_output=True, timeout=900)
+    # All at once, as a power cut and its return would: `docker stop` shuts the hosts down in parallel (systemd
+    # stops its units in each), `docker start` boots them again; `docker restart` would take them one by one.
+    subprocess.run(["docker", "stop", "--time", "60", *HOSTS], check=True, capture_output=True, timeout=300)
+    subprocess.run(["docker", "start", *HOSTS], check=True, capture_output=True, timeout=300)
+    # Right after a start systemctl may find no bus to ask yet: asked again until systemd says it booted.
     for name in HOSTS:
-        booted = docker_exec(name, "systemctl is-system-running --wait", timeout=DEADLINE)
-        assert booted.stdout.strip() in ("running", "degraded"), (name, booted.stdout, booted.stderr)
+        wait_until(lambda name=name: docker_exec(name, "systemctl is-system-running").stdout.strip()
+                   in ("running", "degraded"), DEADLINE, f"{name} booted")
     # The hosts keep their addresses, as real ones would (the firewalls and the pools name them).
     assert {name: container_address(name) for name in HOSTS} == addresses
     return addresses
@@ -42,9 +47,14 @@ def test_every_service_came_back_by_itself(rebooted, name):
     def inactive():
         states = docker_exec(name, "systemctl is-active " + " ".join(UNITS[name])).stdout.split()
         return {unit: state for unit, state in zip(UNITS[name], states) if state != "active"}
+    def failed():
+        return docker_exec(name, "systemctl list-units --failed --plain --no-legend").stdout.strip()
     wait_until(lambda: not inactive(), DEADLINE, f"every service active on {name}")
-    failed = docker_exec(name, "systemctl list-units --failed --plain --no-legend").stdout.strip()
-    assert failed == "", f"failed units on {name}: {failed}"
+    # A unit that tries again after a failure (varnishncsa while varnishd starts) gets a minute to succeed.
+    deadline = time.monotonic() + 60
+    while failed() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert failed() == "", f"failed units on {name}: {failed()}"
 
 
 @pytest.mark.parametrize("name", HOSTS)
