@@ -12,7 +12,7 @@ export PY_COLORS := 0
 
 TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule build test demo demo-down bench bench-converge bench-roles bench-serving bench-mariadb ee ee-demo architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,12 @@ bench-mariadb: ## Benchmark: the pair's bootstrap time and its replication lag u
 	scripts/bench-mariadb.sh
 
 bench: bench-converge bench-roles bench-serving bench-mariadb ## Every benchmark (replaces the demo containers)
+
+ee: venv ## Build the execution environment scalable-webstack/ee with ansible-builder (no registry, no Galaxy)
+	ee/build.sh
+
+ee-demo: venv ## site.yml on the running demo (make demo) through ansible-runner in the EE, twice, with both recaps
+	ee/demo.sh
 
 architecture: venv ## Regenerate the README's architecture picture from inventories/demo
 	scripts/architecture.sh
