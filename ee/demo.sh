@@ -38,7 +38,7 @@ cat >"$data/env/envvars" <<'YAML'
 ---
 # The EE's collections only: the checkout's ansible.cfg would also put its own copy on the path.
 ANSIBLE_COLLECTIONS_PATH: /usr/share/ansible/collections
-ANSIBLE_FORCE_COLOR: "0"
+ANSIBLE_NOCOLOR: "1"
 YAML
 cat >"$data/env/extravars" <<'YAML'
 ---
