@@ -16,7 +16,7 @@ TEST_STAGES ?= venv docker lint unit servers sanity ansible-units build molecule
 RELEASE ?= bookworm
 export WEBSTACK_RELEASE := $(RELEASE)
 
-.PHONY: help venv docker image lint unit servers sanity ansible-units molecule molecule-demo-trixie molecule-ssh-bookworm build test demo demo-down demo-scale bench bench-converge bench-roles bench-serving bench-mariadb bench-scale architecture constraints clean
+.PHONY: help venv docker image lint unit servers sanity ansible-units molecule molecule-demo-trixie molecule-ssh-bookworm build test demo demo-down demo-scale bench bench-converge bench-roles bench-serving bench-mariadb bench-scale ee ee-demo architecture constraints clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,12 @@ bench-scale: venv ## Benchmark: site.yml's cost as the app tier grows (BENCH_SCA
 	scripts/bench-scale.sh
 
 bench: bench-converge bench-roles bench-serving bench-mariadb ## Every benchmark (replaces the demo containers)
+
+ee: venv ## Build the execution environment scalable-webstack/ee with ansible-builder (no registry, no Galaxy)
+	ee/build.sh
+
+ee-demo: venv ## site.yml on the running demo (make demo) through ansible-runner in the EE, twice, with both recaps
+	ee/demo.sh
 
 architecture: venv ## Regenerate the README's architecture picture from inventories/demo
 	scripts/architecture.sh

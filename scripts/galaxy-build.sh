@@ -10,12 +10,21 @@ ansible-galaxy collection build --output-path dist --force
 tarball="$(ls dist/scalable-webstack-*.tar.gz)"
 echo "galaxy-build: built $tarball ($(du -h "$tarball" | cut -f1))"
 
-leaked="$(tar -tzf "$tarball" | grep -E '^(molecule|tests|scripts|\.ci|\.config|\.cache|\.venv)/' || true)"
+leaked="$(tar -tzf "$tarball" | grep -E '^(molecule|tests|scripts|ee|\.ci|\.config|\.cache|\.venv)/' || true)"
 if [ -n "$leaked" ]; then
   echo "galaxy-build: development files in the artifact:" >&2
   echo "$leaked" >&2
   exit 1
 fi
+
+# What ansible-builder reads from the installed collection to build an execution environment.
+contents="$(tar -tzf "$tarball")"
+for file in meta/execution-environment.yml meta/ee-requirements.txt meta/ee-bindep.txt; do
+  if ! grep -qx "$file" <<<"$contents"; then
+    echo "galaxy-build: $file is missing from the artifact (ansible-builder reads it)" >&2
+    exit 1
+  fi
+done
 
 # Nothing shipped may need what is not: the test apps, Molecule, the repository's make targets or ansible.cfg
 # (the READMEs may say where to find them in a checkout).

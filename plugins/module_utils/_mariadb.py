@@ -70,6 +70,17 @@ class MariaDBError(Exception):
         self.errno = errno
 
 
+def run_module(module: t.Any, run: t.Callable[[t.Any], None]) -> None:
+    """Runs a module's body: a MariaDBError ends in its one-line message, anything else in "unexpected error"
+    with the traceback for -vvv."""
+    try:
+        run(module)
+    except MariaDBError as error:
+        module.fail_json(msg=str(error))
+    except Exception as error:  # pylint: disable=broad-except
+        module.fail_json(msg="unexpected error: %s" % error, exception=traceback.format_exc())
+
+
 def error_number(error: BaseException) -> int:
     return error.args[0] if error.args and isinstance(error.args[0], int) else 0
 

@@ -268,7 +268,6 @@ gtid_histories:
 """
 
 import time
-import traceback
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule
@@ -293,6 +292,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mariadb import 
     related,
     render_statement,
     require_pymysql,
+    run_module,
     sees_every_table,
     start_position,
     stored_channel_password,
@@ -820,12 +820,7 @@ def main() -> None:
         mutually_exclusive=[("gtid_position", "primary_log_file")],
         supports_check_mode=True,
     )
-    try:
-        run(module)
-    except MariaDBError as error:
-        module.fail_json(msg=str(error))
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_json(msg="unexpected error: %s" % error, exception=traceback.format_exc())
+    run_module(module, run)
 
 
 if __name__ == "__main__":

@@ -179,7 +179,6 @@ import shlex
 import shutil
 import tempfile
 import time
-import traceback
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule
@@ -197,6 +196,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mariadb import 
     quote_identifier,
     related,
     require_pymysql,
+    run_module,
     sees_every_table,
     tls_context,
     user_databases,
@@ -507,12 +507,7 @@ def main() -> None:
         required_together=[("donor_ssl_cert", "donor_ssl_key"), ("login_ssl_cert", "login_ssl_key")],
         supports_check_mode=True,
     )
-    try:
-        run(module)
-    except MariaDBError as error:
-        module.fail_json(msg=str(error))
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_json(msg="unexpected error: %s" % error, exception=traceback.format_exc())
+    run_module(module, run)
 
 
 if __name__ == "__main__":
