@@ -21,10 +21,12 @@ def test_a_repeated_get_is_a_cache_hit(host):
     assert second.body == first.body
 
 
-def test_uncached_requests_alternate_between_the_backends(host):
-    backends = [uncached_get().headers["backend"] for dummy in range(8)]
+def test_uncached_requests_are_shared_evenly_by_the_backends(host):
+    # Round robin, give or take the health checks varnish sends through the same pool now and then.
+    backends = [uncached_get().headers["backend"] for dummy in range(40)]
+    shares = {backend: backends.count(backend) for backend in (BACKEND1, BACKEND2)}
     assert set(backends) == {BACKEND1, BACKEND2}
-    assert all(one != following for one, following in zip(backends, backends[1:])), backends
+    assert min(shares.values()) >= 15, shares
 
 
 def test_the_backoffice_is_served_and_never_cached(host):

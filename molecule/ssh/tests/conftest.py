@@ -7,11 +7,10 @@ import http.client
 import os
 import ssl
 import subprocess
-import threading
-import time
 import uuid
 
 import pytest
+from request_stream import RequestStream  # noqa: F401 - the tests import it from here
 
 PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY",
                          os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
@@ -106,35 +105,6 @@ def request(method, path, host=SITE, timeout=30):
 def uncached_get():
     """A GET the cache cannot answer, so it reaches a backend."""
     return request("GET", f"/products/?probe-{uuid.uuid4().hex[:12]}")
-
-
-class RequestStream:
-    """Sends one request after another in a thread until stopped; records every answer and failure."""
-
-    def __init__(self, send, pause=0.05):
-        self.send, self.pause = send, pause
-        self.answers, self.failures = [], []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                answer = self.send()
-                self.answers.append(answer)
-                if answer.status >= 400:
-                    self.failures.append(f"{answer.status}: {answer.body[:200]}")
-            except OSError as error:
-                self.failures.append(repr(error))
-            time.sleep(self.pause)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=60)
 
 
 @pytest.fixture(scope="session")

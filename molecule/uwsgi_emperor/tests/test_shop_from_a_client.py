@@ -1,5 +1,6 @@
 """The apps as a client on the network sees them; uwsgi-db plays the client and holds the database."""
 
+import json
 import re
 import shlex
 import uuid
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import API, OFFICE, http, post_json, wait_until
+from conftest import API, OFFICE, http, other_host, post_json, wait_until
 
 testinfra_hosts = ["ansible://uwsgi-db"]
 
@@ -100,17 +101,28 @@ def test_the_backoffice_runs_in_its_own_virtualenv(host):
     assert '<span class="prefix">/opt/shop_admin/venv</span>' in http(host, f"{OFFICE_URL}/").body
 
 
-def test_the_new_code_is_served_after_the_side_effect(host):
-    about = http(host, f"{API_URL}/").json()
-    assert about["version"] == "2.0"
+def test_the_new_code_was_served_after_the_side_effect(host):
+    api_server = other_host(host, API)
+    recorded = json.loads(api_server.file("/root/api-server-after-side-effect.json").content_string)
+    code, answer = recorded["answers"]["8080"]
+    assert code == 0 and json.loads(answer)["version"] == "2.0"
     # The unix socket app on the other host was not redeployed.
     assert http(host, f"{OFFICE_NGINX_URL}/").json()["version"] == "1.0"
 
 
-@pytest.mark.parametrize("port", [8081, 8082])
-def test_removed_and_broken_apps_do_not_answer(host, port):
-    # 8081: shop_legacy, removed by the side effect; 8082: shop_broken, which cannot load.
-    result = host.run(f"curl -sS --max-time 5 -o /dev/null http://{API}:{port}/health")
+def test_the_converged_version_is_back(host):
+    assert http(host, f"{API_URL}/").json()["version"] == "1.0"
+
+
+def test_the_removed_app_did_not_answer(host):
+    recorded = json.loads(other_host(host, API).file("/root/api-server-after-side-effect.json").content_string)
+    code, dummy = recorded["answers"]["8081"]
+    assert code == 7  # curl: connection refused
+
+
+def test_the_removed_broken_app_does_not_answer(host):
+    # shop_broken, which could not load, then removed by the side effect.
+    result = host.run(f"curl -sS --max-time 5 -o /dev/null http://{API}:8082/health")
     assert result.rc == 7, result.stderr  # connection refused
 
 

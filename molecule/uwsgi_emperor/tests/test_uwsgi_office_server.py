@@ -14,7 +14,13 @@ def test_the_unix_socket_is_for_the_app_and_nginx_only(host):
 def test_a_variable_dropped_from_the_environment_is_gone(host):
     before = host.file("/root/backoffice-before-side-effect.html").content_string
     assert '<p class="banner">Staging data</p>' in before
-    after = http(host, "http://127.0.0.1:8080/")
-    assert after.status == 200
-    assert 'class="banner"' not in after.body
-    assert "Staging data" not in after.body
+    after = host.file("/root/backoffice-after-variable-drop.html").content_string
+    assert 'class="banner"' not in after
+    assert "Staging data" not in after
+    assert '<form method="post" action="/products">' in after
+
+
+def test_the_variable_is_back_with_the_converged_environment(host):
+    page = http(host, "http://127.0.0.1:8080/")
+    assert page.status == 200
+    assert '<p class="banner">Staging data</p>' in page.body

@@ -9,10 +9,15 @@ from conftest import API, OFFICE
 testinfra_hosts = [f"ansible://{API}", f"ansible://{OFFICE}"]
 
 VASSALS_DIR = "/etc/uwsgi-emperor/vassals"
-# App -> the user its vassal runs as, per host.
+# App -> the user its vassal runs as, per host, as converged (the side effect ends with these apps again).
 APPS = {
-    API: {"shop_api": "shop_api"},
+    API: {"shop_api": "shop_api", "shop_legacy": "www-data"},
     OFFICE: {"shop_admin": "shop_admin", "shop_api": "shop_api"},
+}
+# What each app's user must read and not change: its code, or its virtualenv for an installed package.
+CODE = {
+    API: {"shop_api": "/opt/shop_api/src/shop_api.py", "shop_legacy": "/opt/shop_legacy/src/shop_api.py"},
+    OFFICE: {"shop_admin": "/opt/shop_admin/src/shop_admin.py", "shop_api": "/opt/shop_api/venv"},
 }
 PASSWORD = "shop-Secret'1;#%(x)%n $HOME"
 
@@ -58,19 +63,19 @@ def test_each_user_is_a_system_account_that_cannot_log_in(host, name):
 
 def test_the_app_user_reads_its_code_but_cannot_change_it(host, name):
     for app, user in APPS[name].items():
-        code = f"/opt/{app}/src/{app}.py" if (name, app) != (OFFICE, "shop_api") else f"/opt/{app}/venv"
+        code = CODE[name][app]
         assert host.run(f"runuser -u {user} -- test -r {code}").rc == 0
         assert host.run(f"runuser -u {user} -- test -w {code}").rc == 1
         assert host.run(f"runuser -u nobody -- test -r /opt/{app}/app.env").rc == 1
 
 
 def test_secrets_are_only_in_the_env_file(host, name):
-    for app in APPS[name]:
+    for app, user in APPS[name].items():
         env_file = host.file(f"/opt/{app}/app.env")
-        assert (env_file.user, env_file.group, env_file.mode) == ("root", app, 0o640)
+        assert (env_file.user, env_file.group, env_file.mode) == ("root", user, 0o640)
         assert f"SHOP_MARIADB_PASSWORD={PASSWORD}\n" in env_file.content_string
         vassal = host.file(f"{VASSALS_DIR}/{app}.ini")
-        assert (vassal.user, vassal.group, vassal.mode) == ("root", app, 0o640)
+        assert (vassal.user, vassal.group, vassal.mode) == ("root", user, 0o640)
     leaks = host.run(f"grep -rlF 'shop-Secret' {VASSALS_DIR} /var/log/uwsgi /etc/uwsgi-emperor")
     assert leaks.stdout == ""
 
