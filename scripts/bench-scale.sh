@@ -4,7 +4,9 @@
 # the test image; playbooks/site.yml converges them (first run), then again (the idempotent run). For each
 # run: wall time, the controller's CPU (ansible-playbook and its forks) and the containers' CPU (their
 # cgroups), per host. Then a least-squares fit of each figure against the number of hosts (the per-host
-# slope). Figures only; nothing is asserted. The containers are removed at the end of each size.
+# slope), and the controller's CPU of the last size's idempotent run per role and per task
+# (scripts/bench/callback_plugins/converge_profile.py). Figures only; nothing is asserted. The containers
+# are removed at the end of each size.
 # Usage: scripts/bench-scale.sh   (BENCH_SCALE_SIZES="3 9" for a quicker run)
 # BENCH_SCALE_TREE=<checkout> converges with another checkout's site.yml and demo group_vars (an older
 # commit, to compare), its figures kept apart under .cache/bench/scale/<commit>. BENCH_SCALE_KEEP=1 leaves
@@ -17,6 +19,7 @@ results="$root/.cache/bench/scale"
 [ "$tree" = "$root" ] || results="$results/$(git -C "$tree" rev-parse --short HEAD)"
 mkdir -p "$results"
 export PATH="$root/.venv/bin:$PATH"
+export ANSIBLE_CALLBACK_PLUGINS="$here/bench/callback_plugins" ANSIBLE_CALLBACKS_ENABLED=converge_profile
 sizes="${BENCH_SCALE_SIZES:-3 9 27}"
 network=webstack-scale
 
@@ -98,7 +101,8 @@ HOSTS
   for run in first second; do
     before=$(containers_cpu)
     start=$(date +%s.%N)
-    ( cd "$tree" && /usr/bin/time -f "%U %S" -o "$workdir/time-$run.txt" \
+    ( cd "$tree" && WEBSTACK_PROFILE_OUTPUT="$workdir/profile-$run.json" \
+        /usr/bin/time -f "%U %S" -o "$workdir/time-$run.txt" \
         ansible-playbook -i "$workdir/hosts.yml" playbooks/site.yml >"$workdir/converge-$run.log" 2>&1 ) \
       || { echo "bench-scale: the $run converge failed, see $workdir/converge-$run.log" >&2; exit 1; }
     wall=$(echo "$(date +%s.%N) - $start" | bc)

@@ -1,8 +1,13 @@
 """The table of scripts/bench-scale.sh: each size's figures per run and per host, then a least-squares line
-of each figure against the number of hosts (the slope is what one more host costs)."""
+of each figure against the number of hosts (the slope is what one more host costs), then where the
+controller's CPU of the largest size's idempotent run went, per role and per task (from the profile the
+converge_profile callback wrote)."""
 
 from __future__ import annotations
 
+import collections
+import json
+import os
 import sys
 
 
@@ -32,6 +37,26 @@ def main(path: str) -> None:
         for column, name in ((3, "wall s"), (4, "controller CPU s"), (5, "containers CPU s")):
             slope, intercept = fit([(float(row[1]), float(row[column])) for row in chosen])
             print("%-6s %-17s = %6.2f + %5.2f x hosts" % (run, name, intercept, slope))
+    if rows:
+        controller_profile(os.path.join(os.path.dirname(path), "size-%s" % rows[-1][0], "profile-second.json"))
+
+
+def controller_profile(path: str, top: int = 20) -> None:
+    if not os.path.exists(path):
+        return
+    tasks = json.load(open(path))["task_controller_cpu_seconds"]
+    roles: collections.Counter = collections.Counter()
+    for name, figures in tasks.items():
+        roles[name.split(": ", 1)[0]] += figures["cpu"]
+    print()
+    print("idempotent run, controller CPU by role (%s):" % path)
+    for role, cpu in roles.most_common():
+        print("%8.1f s  %s" % (cpu, role))
+    print()
+    print("the %d tasks that cost the controller most (CPU-s, host results, CPU-s per host result):" % top)
+    for name, figures in list(tasks.items())[:top]:
+        per_host = figures["cpu"] / figures["hosts"] if figures["hosts"] else 0.0
+        print("%8.2f s %4d %7.3f s  %s" % (figures["cpu"], figures["hosts"], per_host, name[:110]))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 # Copyright: scalable.webstack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Converge profile for the benchmarks: time per host, per role and per host and role, and the tasks
-each host ran (ok, changed) and skipped. Writes JSON to $WEBSTACK_PROFILE_OUTPUT when the play ends."""
+"""Converge profile for the benchmarks: time per host, per role and per host and role, the tasks each
+host ran (ok, changed) and skipped, and the controller's CPU per task. Writes JSON to
+$WEBSTACK_PROFILE_OUTPUT when the play ends."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: converge_profile
 type: aggregate
-short_description: time per host and per role, tasks run and skipped, as JSON
+short_description: time per host and per role, tasks run and skipped, controller CPU per task, as JSON
 description:
-  - Used by scripts/bench-converge.sh; writes its figures to the file named by WEBSTACK_PROFILE_OUTPUT.
+  - Used by scripts/bench-converge.sh, bench-roles.sh and bench-scale.sh; writes its figures to the file named
+    by WEBSTACK_PROFILE_OUTPUT.
+  - The controller's CPU of a task is this process's and its reaped children's (the forked workers, with the
+    connection commands they ran) between the start of the task and the start of the next one.
 requirements:
   - enabled with ANSIBLE_CALLBACKS_ENABLED
 """
@@ -38,10 +42,31 @@ class CallbackModule(CallbackBase):
         self.host_role_seconds = collections.Counter()
         self.outcomes = collections.defaultdict(collections.Counter)
         self.task_spans = {}  # task uuid -> [role, first start, last end]: wall time per role
+        self.task_cpu = collections.Counter()  # "role: task" -> controller CPU-s, summed over its hosts
+        self.task_hosts = collections.Counter()  # "role: task" -> host results
+        self.cpu_mark = None  # (task key, CPU-s when it started)
 
     @staticmethod
     def _role(task):
         return task._role.get_name() if task._role else "(playbook)"
+
+    @staticmethod
+    def _controller_cpu():
+        times = os.times()
+        return times.user + times.system + times.children_user + times.children_system
+
+    def _close_cpu_span(self):
+        if self.cpu_mark is not None:
+            key, started = self.cpu_mark
+            self.task_cpu[key] += self._controller_cpu() - started
+            self.cpu_mark = None
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._close_cpu_span()
+        self.cpu_mark = (f"{self._role(task)}: {task.get_name()}", self._controller_cpu())
+
+    def v2_playbook_on_handler_task_start(self, task):
+        self.v2_playbook_on_task_start(task, False)
 
     def v2_runner_on_start(self, host, task):
         now = time.monotonic()
@@ -61,6 +86,7 @@ class CallbackModule(CallbackBase):
         if outcome == "ok" and result._result.get("changed"):
             outcome = "changed"
         self.outcomes[host][outcome] += 1
+        self.task_hosts[f"{self._role(task)}: {task.get_name()}"] += 1
 
     def v2_runner_on_ok(self, result):
         self._finish(result, "ok")
@@ -75,6 +101,7 @@ class CallbackModule(CallbackBase):
         self._finish(result, "unreachable")
 
     def v2_playbook_on_stats(self, stats):
+        self._close_cpu_span()
         output = os.environ.get("WEBSTACK_PROFILE_OUTPUT")
         if not output:
             return
@@ -91,6 +118,11 @@ class CallbackModule(CallbackBase):
             "host_role_seconds": {name: round(value, 1) for name, value in sorted(self.host_role_seconds.items())},
             "slowest_tasks_wall_seconds": {name: round(value, 1) for name, value in task_wall.most_common(15)},
             "tasks": {host: dict(counts) for host, counts in sorted(self.outcomes.items())},
+            "controller_cpu_seconds": round(sum(self.task_cpu.values()), 1),
+            # Summed over the task's hosts; with the number of host results to read it per host.
+            "task_controller_cpu_seconds": {
+                name: {"cpu": round(value, 2), "hosts": self.task_hosts[name]}
+                for name, value in self.task_cpu.most_common()},
         }
         with open(output, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2)
