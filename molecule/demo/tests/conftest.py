@@ -16,7 +16,7 @@ import time
 import uuid
 
 import pytest
-from request_stream import RequestStream, eventually, wait_until  # noqa: F401 - the tests import them from here
+from request_stream import wait_until
 
 LB, BACKEND1, BACKEND2, BACKOFFICE = "demo-lb1", "demo-backend1", "demo-backend2", "demo-backoffice1"
 DB1, DB2 = "demo-db1", "demo-db2"
@@ -172,8 +172,8 @@ class HaproxySampler:
     """Rounds of (haproxy's state of each server, what each server's app answers) taken on the frontend
     while a block runs: what a deploy did, in order."""
 
-    def __init__(self, servers=POOL_OF):
-        self.servers = {server: POOLS[pool] for server, pool in servers.items()}
+    def __init__(self, servers=None):
+        self.servers = {server: POOLS[pool] for server, pool in (servers or POOL_OF).items()}
         self.samples = []
 
     def __enter__(self):

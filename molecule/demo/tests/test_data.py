@@ -1,6 +1,7 @@
 """A product created through the API lands in MariaDB and replicates to both masters."""
 
-from conftest import DB1, DB2, other_host, product_names, request, unique, wait_until
+from conftest import DB1, DB2, other_host, product_names, request, unique
+from request_stream import wait_until
 
 testinfra_hosts = ["ansible://demo-lb1"]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from conftest import (BACKEND1, BACKEND2, BACKOFFICE, BACKOFFICE_HOST, HaproxySampler, RequestStream, haproxy_servers,
-                      is_drained, is_up, playbook, request, uncached_get)
+from conftest import (BACKEND1, BACKEND2, BACKOFFICE, BACKOFFICE_HOST, HaproxySampler, haproxy_servers, is_drained, is_up,
+                      playbook, request, uncached_get)
+from request_stream import RequestStream
 
 testinfra_hosts = ["ansible://demo-lb1"]
 SHOP = [BACKEND1, BACKEND2]

@@ -2,8 +2,9 @@
 
 import time
 
-from conftest import (BACKEND1, BACKEND2, DB1, DB2, RequestStream, haproxy_servers, other_host, product_names,
-                      request, table_digest, uncached_get, unique, wait_until)
+from conftest import (BACKEND1, BACKEND2, DB1, DB2, haproxy_servers, other_host, product_names, request, table_digest,
+                      uncached_get, unique)
+from request_stream import RequestStream, wait_until
 
 testinfra_hosts = ["ansible://demo-lb1"]
 

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from conftest import (BACKEND1, BACKEND2, BACKOFFICE, BACKOFFICE_HOST, DB1, DB2, HOSTS, LB, MONGO, container_address,
-                      docker_exec, eventually, other_host, product_names, request, sql, uncached_get, unique,
-                      wait_until)
+                      docker_exec, other_host, product_names, request, sql, uncached_get, unique)
+from request_stream import eventually, wait_until
 
 testinfra_hosts = ["ansible://demo-lb1"]
 
@@ -47,6 +47,7 @@ def test_every_service_came_back_by_itself(rebooted, name):
     def inactive():
         states = docker_exec(name, "systemctl is-active " + " ".join(UNITS[name])).stdout.split()
         return {unit: state for unit, state in zip(UNITS[name], states) if state != "active"}
+
     def failed():
         return docker_exec(name, "systemctl list-units --failed --plain --no-legend").stdout.strip()
     wait_until(lambda: not inactive(), DEADLINE, f"every service active on {name}")

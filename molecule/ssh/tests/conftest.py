@@ -10,7 +10,6 @@ import subprocess
 import uuid
 
 import pytest
-from request_stream import RequestStream  # noqa: F401 - the tests import it from here
 
 PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY",
                          os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))

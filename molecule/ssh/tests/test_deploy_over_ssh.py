@@ -4,7 +4,8 @@ backoffice, alone in its pool, reloads in place. No request fails meanwhile."""
 
 import re
 
-from conftest import BACKOFFICE_SITE, WEB1, WEB2, RequestStream, ansible_playbook, request, uncached_get
+from conftest import BACKOFFICE_SITE, WEB1, WEB2, ansible_playbook, request, uncached_get
+from request_stream import RequestStream
 
 
 def test_a_rolling_deploy_over_ssh_fails_no_request():
