@@ -119,6 +119,9 @@ class CallbackModule(CallbackBase):
             "slowest_tasks_wall_seconds": {name: round(value, 1) for name, value in task_wall.most_common(15)},
             "tasks": {host: dict(counts) for host, counts in sorted(self.outcomes.items())},
             "controller_cpu_seconds": round(sum(self.task_cpu.values()), 1),
+            # ansible-playbook's own process (the strategy: task variables, results, callbacks), the rest
+            # being its forked workers and what they ran.
+            "controller_main_process_cpu_seconds": round(os.times().user + os.times().system, 1),
             # Summed over the task's hosts; with the number of host results to read it per host.
             "task_controller_cpu_seconds": {
                 name: {"cpu": round(value, 2), "hosts": self.task_hosts[name]}
