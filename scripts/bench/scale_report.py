@@ -44,7 +44,8 @@ def main(path: str) -> None:
 def controller_profile(path: str, top: int = 20) -> None:
     if not os.path.exists(path):
         return
-    tasks = json.load(open(path))["task_controller_cpu_seconds"]
+    with open(path, encoding="utf-8") as handle:
+        tasks = json.load(handle)["task_controller_cpu_seconds"]
     roles: collections.Counter = collections.Counter()
     for name, figures in tasks.items():
         roles[name.split(": ", 1)[0]] += figures["cpu"]

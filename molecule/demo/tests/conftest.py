@@ -172,8 +172,8 @@ class HaproxySampler:
     """Rounds of (haproxy's state of each server, what each server's app answers) taken on the frontend
     while a block runs: what a deploy did, in order."""
 
-    def __init__(self, servers=None):
-        self.servers = {server: POOLS[pool] for server, pool in (servers or POOL_OF).items()}
+    def __init__(self):
+        self.servers = {server: POOLS[pool] for server, pool in POOL_OF.items()}
         self.samples = []
 
     def __enter__(self):
