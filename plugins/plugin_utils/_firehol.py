@@ -31,6 +31,8 @@ DEVICE = re.compile(r"^[A-Za-z0-9_.:@+-]+( [A-Za-z0-9_.:@+-]+)*$")
 PROTECTION_LIMIT = re.compile(r"^$|^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)( [1-9][0-9]*)?$")
 ACTIONS = ("accept", "reject", "drop")
 LINK_LOCAL = re.compile(r"(?i)^fe[89ab][0-9a-f]:")
+# Where the service roles leave their rules (scalable.webstack.firewall_export), one JSON file per role.
+EXPORTS_DIR = "/etc/scalable-webstack/firewall.d"
 
 SERVER_DEFAULTS = dict(sources=[], networks=[], action="accept", interfaces=[])
 CLIENT_DEFAULTS = dict(destinations=[], networks=[], action="accept", interfaces=[])
