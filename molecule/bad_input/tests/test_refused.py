@@ -41,7 +41,8 @@ def run_case(case: dict, inventory: str) -> subprocess.CompletedProcess:
     playbook = (SCENARIO / case.get("playbook", "../../playbooks/site.yml")).resolve()
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="1",
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"))
-    return subprocess.run(["ansible-playbook", "-i", inventory, str(playbook), "-e", json.dumps(case["extra"])],
+    tags = ["--tags", case["tags"]] if "tags" in case else []
+    return subprocess.run(["ansible-playbook", "-i", inventory, str(playbook), "-e", json.dumps(case["extra"])] + tags,
                           capture_output=True, text=True, env=env, cwd=SCENARIO, check=False, timeout=600)
 
 
