@@ -34,11 +34,14 @@ def inventory(tmp_path_factory):
 
 
 def deploy(inventory, batch=None):
-    """deploy.yml on the controller only (a tag no task has: the `always` ones run), and the hosts of each
-    batch of the rolling deploy, in the order of the batches."""
-    extra = ["-e", json.dumps({"webstack_deploy_batch": batch})] if batch is not None else []
+    """deploy.yml on the controller only (a tag no task has: the `always` ones run; the preflight play, which
+    runs whatever the tags, on no host), and the hosts of each batch of the rolling deploy, in the order of
+    the batches."""
+    extra = {"webstack_preflight_hosts": "no_host_at_all", "ansible_connection": "local"}
+    if batch is not None:
+        extra["webstack_deploy_batch"] = batch
     result = run("ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / "deploy.yml"),
-                 "--tags", "webstack-test-batches", "-e", "ansible_connection=local", *extra)
+                 "--tags", "webstack-test-batches", "-e", json.dumps(extra))
     batches = [set(re.findall(r"^(?:ok|fatal): \[([^\]]+)\]", chunk, re.MULTILINE))
                for chunk in result.stdout.split(BANNER)[1:]]
     return result, batches
