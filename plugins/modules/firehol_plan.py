@@ -14,7 +14,7 @@ description:
     changes, in one task.
   - Reads in one command, as the login user and never through become (sudo drops the variable, even where the
     inventory sets C(ansible_become)), C(SSH_CONNECTION) of the login session and the rules the service roles
-    left in O(exports_dir), one JSON file per role (C({"role": ..., "rules": [...]})).
+    left in O(exports_dir), one JSON file per role with its name (C(role)) and its rules (C(rules)).
   - Checks every rule of O(layers) and the exported ones with the filter P(scalable.webstack.firehol_check#filter);
     fails, naming what is wrong, when a rule is wrong.
   - Looks up on the host, with M(scalable.webstack.resolve), the hosts the rules name that have neither facts of
