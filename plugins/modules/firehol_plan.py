@@ -26,7 +26,7 @@ description:
   - Whether the connection is a container's (docker, podman, LXC, LXD, Incus) or SSH is taken from
     C(ansible_connection); the inventory's groups and hostvars come from the play.
   - Never changes anything and never reports a change.
-  - This is an action plugin: it runs on the controller.
+  - An action plugin, run on the controller.
 author:
   - scalable.webstack maintainers (@scalable-webstack)
 attributes:
@@ -45,6 +45,7 @@ attributes:
     support: none
   platform:
     description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 options:
   layers:

@@ -85,14 +85,14 @@ def test_one_read_without_become_gives_the_exports_checks_and_statements_and_no_
 
 def test_every_export_line_is_read_and_blank_lines_are_skipped():
     nginx = {"role": "nginx", "rules": [{"name": "web", "service": "http"}]}
-    result, _, _ = run(stdout="%s\n\n" % SSH, exports=[UWSGI, nginx])
+    result, _commands, _modules = run(stdout="%s\n\n" % SSH, exports=[UWSGI, nginx])
     assert result["exports"] == {"uwsgi_emperor": UWSGI["rules"], "nginx": nginx["rules"]}
     assert [rule["origin"] for rule in result["checked"]["server"]] == ["exported by nginx", "exported by uwsgi_emperor"]
 
 
 def test_a_rule_the_checks_refuse_fails_with_every_error_and_no_lookup():
     bad = {"role": "uwsgi_emperor", "rules": [{"name": "uwsgi", "service": "nosuchservice", "sources": ["frontend"]}]}
-    result, _, modules = run(exports=[bad])
+    result, _commands, modules = run(exports=[bad])
     assert result["failed"] is True
     assert result["msg"].startswith("Refused, nothing was changed on app1: rule 'uwsgi' (exported by uwsgi_emperor): "
                                     "service 'nosuchservice' is neither a firehol service")
@@ -104,7 +104,7 @@ def test_a_rule_the_checks_refuse_fails_with_every_error_and_no_lookup():
 def test_hosts_without_an_address_are_looked_up_once_by_their_ansible_host_or_name():
     layers = dict(LAYERS, rules=[{"name": "db", "service": "mysql", "sources": ["mariadb", "appservers", "lb1"]}])
     variables = dict(hostvars=hostvars(db1={"ansible_host": "db1.example.org"}, app1={}))
-    result, _, modules = run(layers=layers, task_vars=variables,
+    result, _commands, modules = run(layers=layers, task_vars=variables,
                              resolved={"db1.example.org": ["192.0.2.12", "fe80::1", "2001:db8::12"]})
     assert modules == [("scalable.webstack.resolve", dict(names=["app1", "db1.example.org"],
                                                           fail_on_unresolved=False))]
@@ -121,7 +121,7 @@ def test_hosts_without_an_address_are_looked_up_once_by_their_ansible_host_or_na
 
 def test_no_module_runs_when_the_inventory_gives_every_address():
     layers = dict(LAYERS, rules=[{"name": "db", "service": "mysql", "sources": ["mariadb", "frontends"]}])
-    result, _, modules = run(layers=layers)
+    result, _commands, modules = run(layers=layers)
     assert not result.get("failed"), result
     assert modules == []
     assert result["statements"]["resolved"]["db1"] == {"addresses": ["192.0.2.12"], "found_by": "ansible_host"}
@@ -151,14 +151,14 @@ LOCKOUTS = {
 @pytest.mark.parametrize("case", sorted(LOCKOUTS))
 def test_rules_that_would_lock_the_operator_out_are_refused_with_the_reason(case):
     args, run_args, message = LOCKOUTS[case]
-    result, _, _ = run(**dict(run_args, **args))
+    result, _commands, _modules = run(**dict(run_args, **args))
     assert result["failed"] is True
     assert result["msg"] == message
     assert "statements" in result and result["changed"] is False
 
 
 def test_every_reason_is_given_at_once():
-    result, _, _ = run(stdout="\n", ssh_from_controller=True, admin_networks=[], connection="ssh",
+    result, _commands, _modules = run(stdout="\n", ssh_from_controller=True, admin_networks=[], connection="ssh",
                        layers=dict(LAYERS, interfaces=[{"name": "lan", "device": "eth1"}]))
     assert "They leave no SSH path" in result["msg"] and "(not known for this connection)" in result["msg"]
     assert "yet SSH_CONNECTION was empty" in result["msg"]
@@ -166,7 +166,7 @@ def test_every_reason_is_given_at_once():
 
 
 def test_an_admin_network_is_an_ssh_path_where_the_controller_is_off():
-    result, _, _ = run(ssh_from_controller=False, admin_networks=["10.0.0.0/8"])
+    result, _commands, _modules = run(ssh_from_controller=False, admin_networks=["10.0.0.0/8"])
     assert not result.get("failed"), result
     assert result["statements"]["ssh_paths"] == ["ssh"]
     assert result["statements"]["server"][0]["src4"] == ["10.0.0.0/8"]
@@ -175,7 +175,7 @@ def test_an_admin_network_is_an_ssh_path_where_the_controller_is_off():
 def test_a_container_without_cap_net_admin_is_planned_from_its_gateway_without_ssh_connection():
     # Through docker exec there is no SSH session: the controller is the container's default gateway, and a
     # host without CAP_NET_ADMIN is checked all the same (the role only skips installing and activating).
-    result, commands, _ = run(stdout="\n", connection="community.docker.docker", exports=[UWSGI],
+    result, commands, _modules = run(stdout="\n", connection="community.docker.docker", exports=[UWSGI],
                               task_vars=dict(inventory_hostname="nocap"))
     assert not result.get("failed"), result
     assert commands[0][1] is False
