@@ -109,7 +109,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         result["changed"] = False
-        validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             result.update(self._plan(args, task_vars))
         finally:
@@ -123,7 +123,8 @@ class ActionModule(ActionBase):
         # As the login user, never through become: sudo drops SSH_CONNECTION (the rules are world-readable).
         # sudoable=False rather than the become keyword, since an inventory's ansible_become wins over that
         # keyword: with it, sudo ran here over SSH, the controller's address was lost and new SSH connections
-        # from it were dropped (the project's SSH scenario shows it). Runs in check mode too: it only reads.
+        # from it were dropped (the project's SSH scenario shows it). ActionBase wraps a command in become only
+        # when it is sudoable. Runs in check mode too: it only reads.
         read = self._low_level_execute_command(read_command(args["exports_dir"]), sudoable=False)
         if read["rc"] != 0:
             raise AnsibleActionFail("Could not read SSH_CONNECTION and the exported rules on %s (rc %s): %s"
@@ -133,9 +134,9 @@ class ActionModule(ActionBase):
         layers = dict(args["layers"], exported_rules=exports)
         hostvars = task_vars["hostvars"]
         checked = firehol_check(layers, task_vars.get("groups") or {}, hostvars)
-        plan = dict(exports=exports, checked=checked)
+        # A refusal returns its message alone, as the fail and assert tasks did: the task's output stays short.
         if checked["errors"]:
-            return dict(plan, failed=True, msg="Refused, nothing was changed on %s: %s"
+            return dict(failed=True, msg="Refused, nothing was changed on %s: %s"
                         % (hostname, "; ".join(checked["errors"])))
 
         # The name each host without an address is looked up by: its ansible_host, else its inventory name.
@@ -145,20 +146,19 @@ class ActionModule(ActionBase):
             found = self._execute_module(RESOLVE, task_vars=task_vars, module_args=dict(
                 names=list(dict.fromkeys(lookup_names.values())), fail_on_unresolved=False))
             if found.get("failed"):
-                return dict(found, **plan)
+                return found
             looked_up = {host: found.get("addresses", {}).get(name, []) for host, name in lookup_names.items()}
 
         statements = firehol_statements(checked, looked_up, dict(
             port=args["ssh_port"], from_controller=args["ssh_from_controller"], admin_networks=args["admin_networks"],
             ssh_connection=ssh_connection, facts=args["facts"],
             container=bool(CONTAINER.search(ansible_connection))))
-        plan["statements"] = statements
         if statements["unresolved"]:
-            return dict(plan, failed=True, msg=unresolved_message(statements["unresolved"], hostname))
+            return dict(failed=True, msg=unresolved_message(statements["unresolved"], hostname))
         problems = lockout_problems(statements, args["ssh_port"], args["ssh_from_controller"],
                                     bool(OVER_SSH.search(ansible_connection)))
         if any(problems):
-            return dict(plan, failed=True, msg=lockout_message(
+            return dict(failed=True, msg=lockout_message(
                 problems, statements, hostname, args["ssh_port"], args["ssh_from_controller"],
                 args["admin_networks"], ansible_connection))
-        return plan
+        return dict(exports=exports, checked=checked, statements=statements)

@@ -34,7 +34,8 @@ def hostvars(**extra):
     return variables
 
 
-def run(stdout="%s\n" % SSH, exports=(), connection="ssh", resolved=None, task_vars=None, **args):
+def run(stdout="%s\n" % SSH, exports=(), connection="ssh", resolved=None, task_vars=None, module_result=None,
+        **args):
     """The action's result, with the calls it made: (result, low-level commands, module runs)."""
     read = stdout + "".join(json.dumps(export) + "\n" for export in exports)
     task = mock.MagicMock(async_val=0, check_mode=False, diff=False, action="scalable.webstack.firehol_plan")
@@ -51,6 +52,8 @@ def run(stdout="%s\n" % SSH, exports=(), connection="ssh", resolved=None, task_v
 
     def execute_module(name, module_args=None, task_vars=None, **_):
         modules.append((name, module_args))
+        if module_result is not None:
+            return module_result
         addresses = {name: list(found) for name, found in (resolved or {}).items()}
         return dict(changed=False, addresses=addresses,
                     unresolved=[name for name in module_args["names"] if name not in addresses])
@@ -97,8 +100,7 @@ def test_a_rule_the_checks_refuse_fails_with_every_error_and_no_lookup():
     assert result["msg"].startswith("Refused, nothing was changed on app1: rule 'uwsgi' (exported by uwsgi_emperor): "
                                     "service 'nosuchservice' is neither a firehol service")
     assert "; rule 'uwsgi' (exported by uwsgi_emperor): sources names 'frontend'" in result["msg"]
-    assert result["msg"] == "Refused, nothing was changed on app1: " + "; ".join(result["checked"]["errors"])
-    assert modules == [] and "statements" not in result
+    assert modules == [] and set(result) == {"changed", "failed", "msg"}
 
 
 def test_hosts_without_an_address_are_looked_up_once_by_their_ansible_host_or_name():
@@ -108,15 +110,34 @@ def test_hosts_without_an_address_are_looked_up_once_by_their_ansible_host_or_na
                              resolved={"db1.example.org": ["192.0.2.12", "fe80::1", "2001:db8::12"]})
     assert modules == [("scalable.webstack.resolve", dict(names=["app1", "db1.example.org"],
                                                           fail_on_unresolved=False))]
-    assert result["checked"]["to_look_up"] == ["app1", "db1"]
-    resolved = result["statements"]["resolved"]
-    assert resolved["db1"] == {"addresses": ["192.0.2.12", "2001:db8::12"], "found_by": "DNS"}
-    # app1 is not resolved: refused, naming it.
+    # db1.example.org resolved, app1 not: refused, naming app1.
     assert result["failed"] is True
     assert result["msg"] == (
         "Refused, nothing was changed: no address for app1: no facts gathered in this run, ansible_host is not an "
         "address, and app1 cannot resolve the name. Gather facts for them first (a play on all hosts with "
         "ansible.builtin.setup), or set ansible_host to their address.")
+
+
+def test_addresses_found_by_dns_are_used_without_link_local_ones():
+    layers = dict(LAYERS, rules=[{"name": "db", "service": "mysql", "sources": ["mariadb"]}])
+    variables = dict(hostvars=hostvars(db1={"ansible_host": "db1.example.org"}))
+    result, _commands, modules = run(layers=layers, task_vars=variables,
+                                     resolved={"db1.example.org": ["192.0.2.12", "fe80::1", "2001:db8::12"]})
+    assert not result.get("failed"), result
+    assert modules == [("scalable.webstack.resolve", dict(names=["db1.example.org"], fail_on_unresolved=False))]
+    assert result["checked"]["to_look_up"] == ["db1"]
+    assert result["statements"]["resolved"] == {"db1": {"addresses": ["192.0.2.12", "2001:db8::12"],
+                                                        "found_by": "DNS"}}
+    assert result["statements"]["server"][1]["src4"] == ["192.0.2.12"]
+    assert result["statements"]["server"][1]["src6"] == ["2001:db8::12"]
+
+
+def test_a_failed_lookup_fails_the_task_with_the_module_result():
+    layers = dict(LAYERS, rules=[{"name": "db", "service": "mysql", "sources": ["mariadb"]}])
+    result, _commands, modules = run(layers=layers, task_vars=dict(hostvars=hostvars(db1={})),
+                                     module_result=dict(failed=True, msg="MODULE FAILURE"))
+    assert len(modules) == 1
+    assert result["failed"] is True and result["msg"] == "MODULE FAILURE" and "statements" not in result
 
 
 def test_no_module_runs_when_the_inventory_gives_every_address():
@@ -154,7 +175,7 @@ def test_rules_that_would_lock_the_operator_out_are_refused_with_the_reason(case
     result, _commands, _modules = run(**dict(run_args, **args))
     assert result["failed"] is True
     assert result["msg"] == message
-    assert "statements" in result and result["changed"] is False
+    assert set(result) == {"changed", "failed", "msg"} and result["changed"] is False
 
 
 def test_every_reason_is_given_at_once():
