@@ -107,7 +107,7 @@ def test_hosts_without_an_address_are_looked_up_once_by_their_ansible_host_or_na
     layers = dict(LAYERS, rules=[{"name": "db", "service": "mysql", "sources": ["mariadb", "appservers", "lb1"]}])
     variables = dict(hostvars=hostvars(db1={"ansible_host": "db1.example.org"}, app1={}))
     result, _commands, modules = run(layers=layers, task_vars=variables,
-                             resolved={"db1.example.org": ["192.0.2.12", "fe80::1", "2001:db8::12"]})
+                                     resolved={"db1.example.org": ["192.0.2.12", "fe80::1", "2001:db8::12"]})
     assert modules == [("scalable.webstack.resolve", dict(names=["app1", "db1.example.org"],
                                                           fail_on_unresolved=False))]
     # db1.example.org resolved, app1 not: refused, naming app1.
@@ -180,7 +180,7 @@ def test_rules_that_would_lock_the_operator_out_are_refused_with_the_reason(case
 
 def test_every_reason_is_given_at_once():
     result, _commands, _modules = run(stdout="\n", ssh_from_controller=True, admin_networks=[], connection="ssh",
-                       layers=dict(LAYERS, interfaces=[{"name": "lan", "device": "eth1"}]))
+                                      layers=dict(LAYERS, interfaces=[{"name": "lan", "device": "eth1"}]))
     assert "They leave no SSH path" in result["msg"] and "(not known for this connection)" in result["msg"]
     assert "yet SSH_CONNECTION was empty" in result["msg"]
     assert "arrives on port" not in result["msg"]  # no SSH session, no port to compare
@@ -197,7 +197,7 @@ def test_a_container_without_cap_net_admin_is_planned_from_its_gateway_without_s
     # Through docker exec there is no SSH session: the controller is the container's default gateway, and a
     # host without CAP_NET_ADMIN is checked all the same (the role only skips installing and activating).
     result, commands, _modules = run(stdout="\n", connection="community.docker.docker", exports=[UWSGI],
-                              task_vars=dict(inventory_hostname="nocap"))
+                                     task_vars=dict(inventory_hostname="nocap"))
     assert not result.get("failed"), result
     assert commands[0][1] is False
     connection = result["statements"]["connection"]
