@@ -11,7 +11,7 @@ short_description: Make the databases and accounts of a MariaDB server, and drop
 version_added: 0.1.0
 description:
   - Creates the databases that are missing, creates or corrects every account listed (privileges, password,
-    C(REQUIRE SSL)) and drops the accounts of O(prune_users) whose host is not listed, in one connection:
+    C(REQUIRE SSL)) and drops the accounts of O(prune_users) whose host is not listed, in one connection -
     one module run for what would take a C(community.mysql.mysql_db) run per database and a
     C(community.mysql.mysql_user) run per account.
   - Everything is read before anything changes; a malformed O(accounts[].priv) or an account with column
