@@ -96,7 +96,7 @@ options:
     default: []
   prune_addresses_only:
     description:
-      - With O(prune_users), drop only accounts whose host is an IP address (other than C(127.0.0.1) and C(::1)):
+      - With O(prune_users), drop only accounts whose host is an IP address (other than C(127.0.0.1) and C(::1)) -
         accounts for names such as C(localhost) or V(%) are left alone.
     type: bool
     default: false
