@@ -137,7 +137,7 @@ def parse_grants(lines: t.Iterable[str]) -> Privileges:
         if "(" in privs:
             raise PrivilegeError("the account holds column privileges (%s): this module manages privileges on "
                                  "databases, tables and routines only; revoke them by hand" % line.strip())
-        names = [name for name in privs.split(",")]
+        names = privs.split(",")
         account = _ACCOUNT.match(match.group("rest"))
         tail = account.group("tail") if account else match.group("rest")
         if re.search(r"\bWITH\b(?:\s+\w+\s+\d+)*\s+GRANT OPTION\b", tail):

@@ -24,8 +24,8 @@ def gamma(servers):
 
 
 def accounts_of(instance, user):
-    return sorted(row["host"] for row in instance.query("SELECT Host AS host FROM mysql.user WHERE User = %s",
-                                                          (user,)))
+    rows = instance.query("SELECT Host AS host FROM mysql.user WHERE User = %s", (user,))
+    return sorted(row["host"] for row in rows)
 
 
 def grants(instance, user, host):
