@@ -58,6 +58,14 @@ def require_pymysql(module) -> None:
         module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_IMPORT_ERROR)
 
 
+def connect_login(params: dict[str, t.Any], role: str = "the server") -> "Server":
+    """The server a module runs against, from the options of connection_argument_spec."""
+    login_tls = tls_context(params["login_ssl_ca"], params["login_ssl_cert"], params["login_ssl_key"],
+                            params["login_ssl_verify_server_cert"]) if params["login_ssl"] else None
+    return Server.connect(params["login_host"], params["login_port"], params["login_user"], params["login_password"],
+                          params["login_unix_socket"], params["connect_timeout"], login_tls, role=role)
+
+
 class Secret(str):
     """A statement parameter that is sent to the server but never shown."""
 

@@ -197,3 +197,11 @@ def run_seed(capsys):
     from ansible_collections.scalable.webstack.plugins.modules import mariadb_seed
 
     return _runner(capsys, mariadb_seed)
+
+
+@pytest.fixture
+def run_accounts(capsys):
+    """Run mariadb_accounts in-process with the given arguments; returns (failed, result)."""
+    from ansible_collections.scalable.webstack.plugins.modules import mariadb_accounts
+
+    return _runner(capsys, mariadb_accounts)
