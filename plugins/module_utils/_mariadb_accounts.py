@@ -77,6 +77,15 @@ def _unquote(name: str) -> str:
     return name
 
 
+def _merge(result: dict, key: GrantObject, names: t.Iterable[str]) -> None:
+    """Adds names to the privileges of key in result; an object left without any (USAGE) is dropped."""
+    merged = normalize_privileges(list(result.get(key, ())) + list(names))
+    if merged:
+        result[key] = merged
+    else:
+        result.pop(key, None)
+
+
 def parse_priv(text: str | None) -> Privileges:
     """community.mysql's priv string, 'db.table:PRIV1,PRIV2/otherdb.*:PRIV', as {object: privileges}.
 
@@ -114,12 +123,7 @@ def parse_priv(text: str | None) -> Privileges:
         if unknown:
             raise PrivilegeError("%r: %s %s not a MariaDB privilege" % (
                 item, ", ".join(repr(name) for name in unknown), "is" if len(unknown) == 1 else "are"))
-        key = (kind, database, table)
-        merged = normalize_privileges(list(result.get(key, ())) + privileges)
-        if merged:
-            result[key] = merged
-        else:
-            result.pop(key, None)
+        _merge(result, (kind, database, table), privileges)
     return result
 
 
@@ -143,12 +147,7 @@ def parse_grants(lines: t.Iterable[str]) -> Privileges:
         if re.search(r"\bWITH\b(?:\s+\w+\s+\d+)*\s+GRANT OPTION\b", tail):
             names.append("GRANT")
         table = match.group("table") or "*"
-        key = (match.group("kind") or "", _unquote(match.group("db")), _unquote(table))
-        merged = normalize_privileges(list(result.get(key, ())) + names)
-        if merged:
-            result[key] = merged
-        else:
-            result.pop(key, None)
+        _merge(result, (match.group("kind") or "", _unquote(match.group("db")), _unquote(table)), names)
     return result
 
 
