@@ -19,7 +19,15 @@ fi
 
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   echo "ensure-docker: starting dockerd (log: $log_file)"
-  nohup /usr/sbin/dockerd >>"$log_file" 2>&1 </dev/null &
+  # Without any descriptor of ours but stdio: a lock the caller holds (the Molecule scenario locks, fd 3
+  # of flock) would otherwise be held by the daemon for as long as it runs, and wait out every later run.
+  (
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec nohup setsid /usr/sbin/dockerd >>"$log_file" 2>&1 </dev/null
+  ) &
 fi
 
 for _ in $(seq "$wait_seconds"); do
