@@ -58,9 +58,7 @@ def test_the_outsider_reaches_what_is_open_to_everyone():
 @pytest.mark.parametrize("extra_vars, reason", [
     ('{"firehol_admin_networks": [], "firehol_ssh_from_controller": false}', "They leave no SSH path"),
     ('{"firehol_ssh_port": 2222}', "The Ansible connection arrives on port 22, not on firehol_ssh_port (2222)"),
-    # sudo drops SSH_CONNECTION: were the role to read it as root, it could not tell the controller's address.
-    ('{"ansible_become": true}', "yet SSH_CONNECTION was empty in the login session"),
-], ids=["no-ssh-path", "other-ssh-port", "controller-address-unknown"])
+], ids=["no-ssh-path", "other-ssh-port"])
 def test_a_play_that_would_close_ssh_is_refused_and_changes_nothing(extra_vars, reason):
     before = {name: firewall_state(name) for name in HOSTS}
     result = ansible_playbook("firewall.yml", "-e", extra_vars)
@@ -70,6 +68,18 @@ def test_a_play_that_would_close_ssh_is_refused_and_changes_nothing(extra_vars, 
         assert re.search(rf"fatal: \[{name}\]: FAILED! => .*Refused, nothing was changed: these rules would lock"
                          rf" the operator out of {name}\.", output), output[-3000:]
     assert " ".join(reason.split()) in " ".join(output.split())
+    assert {name: firewall_state(name) for name in HOSTS} == before
+    for name in HOSTS:
+        assert ssh(name, "true").returncode == 0
+
+
+def test_become_forced_on_every_task_still_finds_the_controller_address():
+    # sudo drops SSH_CONNECTION: the role reads it as the login user even when -e ansible_become=true (which
+    # beats any task keyword), so it still knows the controller's address and changes nothing.
+    before = {name: firewall_state(name) for name in HOSTS}
+    result = ansible_playbook("firewall.yml", "-e", '{"ansible_become": true}')
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "SSH_CONNECTION was empty" not in result.stdout
     assert {name: firewall_state(name) for name in HOSTS} == before
     for name in HOSTS:
         assert ssh(name, "true").returncode == 0
