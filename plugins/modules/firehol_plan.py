@@ -59,7 +59,7 @@ options:
   exports_dir:
     description: The directory on the host where the service roles leave their rules.
     type: str
-    required: true
+    default: /etc/scalable-webstack/firewall.d
   ssh_port:
     description: The port sshd listens on.
     type: raw
@@ -90,7 +90,6 @@ EXAMPLES = r"""
       rules: [{name: web, service: https}]
       interfaces: [{name: lan, device: eth0}]
       group_names: "{{ group_names }}"
-    exports_dir: /etc/scalable-webstack/firewall.d
     ssh_port: 22
     admin_networks: [192.0.2.0/24]
     facts: "{{ webstack_facts }}"

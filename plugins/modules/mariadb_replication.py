@@ -282,6 +282,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mariadb import 
     Server,
     advice_for,
     compare_histories,
+    connect_login,
     connection_argument_spec,
     data_differences,
     describe_tables,
@@ -681,13 +682,6 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
     return spec
 
 
-def login_tls(params: dict[str, t.Any]):
-    if not params["login_ssl"]:
-        return None
-    return tls_context(params["login_ssl_ca"], params["login_ssl_cert"], params["login_ssl_key"],
-                       params["login_ssl_verify_server_cert"])
-
-
 def primary_tls(params: dict[str, t.Any]):
     if not params["primary_ssl"]:
         return None
@@ -704,9 +698,7 @@ def run(module: AnsibleModule) -> None:
         module.fail_json(msg=str(error))
     require_pymysql(module)
 
-    server = Server.connect(params["login_host"], params["login_port"], params["login_user"],
-                            params["login_password"], params["login_unix_socket"], params["connect_timeout"],
-                            login_tls(params), role="the server to configure")
+    server = connect_login(params, role="the server to configure")
     name = params["connection_name"]
     current = normalize_replica_status(server.replica_channels().get(name))
     result: dict[str, t.Any] = dict(changed=False, statements=[], status=current)

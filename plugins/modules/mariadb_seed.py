@@ -189,6 +189,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._mariadb import 
     MariaDBError,
     Server,
     compare_histories,
+    connect_login,
     connection_argument_spec,
     data_differences,
     describe_tables,
@@ -386,11 +387,7 @@ def run(module: AnsibleModule) -> None:
     if problem:
         module.fail_json(msg=problem)
     require_pymysql(module)
-    login_tls = tls_context(params["login_ssl_ca"], params["login_ssl_cert"], params["login_ssl_key"],
-                            params["login_ssl_verify_server_cert"]) if params["login_ssl"] else None
-    local = Server.connect(params["login_host"], params["login_port"], params["login_user"], params["login_password"],
-                           params["login_unix_socket"], params["connect_timeout"], login_tls,
-                           role="the server to seed")
+    local = connect_login(params, role="the server to seed")
     donor_name = "the donor %s:%s" % (params["donor_host"], params["donor_port"])
     result: dict[str, t.Any] = dict(changed=False, seeded=False)
     local_tables = user_tables(local)

@@ -39,8 +39,8 @@ def run(stdout="%s\n" % SSH, exports=(), connection="ssh", resolved=None, task_v
     """The action's result, with the calls it made: (result, low-level commands, module runs)."""
     read = stdout + "".join(json.dumps(export) + "\n" for export in exports)
     task = mock.MagicMock(async_val=0, check_mode=False, diff=False, action="scalable.webstack.firehol_plan")
-    task.args = dict(dict(layers=LAYERS, exports_dir="/etc/scalable-webstack/firewall.d", ssh_port=22,
-                          ssh_from_controller=True, admin_networks=[], facts=FACTS), **args)
+    task.args = dict(dict(layers=LAYERS, ssh_port=22, ssh_from_controller=True, admin_networks=[], facts=FACTS),
+                     **args)
     shell = mock.MagicMock(tmpdir=None)
     action = ActionModule(task, mock.MagicMock(_shell=shell), PlayContext(), DataLoader(),
                           Templar(loader=DataLoader()), None)
