@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -24,6 +23,10 @@ def parse(address: str) -> tuple[str, int] | str:
         return "has port %s, not 1-65535" % port
     host = "*" if host in WILDCARDS else host.strip("[]")
     if host != "*":
+        # Imported here: Ansible imports every filter file of the collection in every task's worker to find any
+        # one filter, and ipaddress is slow to import.
+        import ipaddress  # pylint: disable=import-outside-toplevel
+
         try:
             host = str(ipaddress.ip_address(host))
         except ValueError:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
-    InvalidMembers,
-    normalize_member,
-    validate_members,
-)
-
 
 def mongodb_member_problems(members, this_member=None):
+    # Imported here: Ansible imports every filter file of the collection in every task's worker to find any one
+    # filter, and only the mongodb role needs these checks.
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.scalable.webstack.plugins.module_utils._mongodb_members import (
+        InvalidMembers,
+        normalize_member,
+        validate_members,
+    )
+
     if not isinstance(members, (list, tuple)):
         raise AnsibleFilterError("mongodb_member_problems takes the list of members")
     try:

@@ -35,7 +35,7 @@ def test_proxy_passes_forwarded_headers_over_keepalive(host):
 
 
 def test_https_speaks_http2(host):
-    # nginx 1.22 (Debian 12) takes it as "listen ... http2", 1.26 (Debian 13) as "http2 on;" (vars/<release>.yml).
+    # nginx 1.22 (Debian 12) takes it as "listen ... http2", 1.26 (Debian 13) as "http2 on;" (vars/main.yml, by release).
     version = host.check_output(f"curl -sS -k --http2 -o /dev/null -w '%{{http_version}}' https://{WEB}/static/hello.txt")
     assert version == "2"
 

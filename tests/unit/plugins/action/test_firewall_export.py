@@ -13,6 +13,7 @@ import pytest
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible_collections.scalable.webstack.plugins.action import firewall_export
+from ansible_collections.scalable.webstack.plugins.plugin_utils import _firewall_exports
 
 GROUPS = {"all": ["web1", "app1"], "frontends": ["web1"], "backends": ["app1"], "ungrouped": []}
 TASK_VARS = {"groups": GROUPS, "inventory_hostname": "app1"}
@@ -41,7 +42,8 @@ def test_rules_are_written_to_the_role_file_by_config_files():
     assert json.loads(written["content"]) == {"role": "uwsgi_emperor", "rules": [RULE]}
     assert [entry["path"] for entry in arguments["directories"]] == [
         "/etc/scalable-webstack", "/etc/scalable-webstack/firewall.d"]
-    assert (arguments["owner"], arguments["mode"]) == ("root", "0644")
+    assert (written["owner"], written["group"], written["mode"]) == ("root", "root", "0644")
+    assert {(entry["owner"], entry["mode"]) for entry in arguments["directories"]} == {("root", "0755")}
     assert result["invocation"]["module_args"] == {"role": "uwsgi_emperor", "rules": [RULE]}
 
 
@@ -51,7 +53,8 @@ def test_content_is_what_ansibles_to_json_wrote_before():
     from ansible.plugins.filter.core import to_json
 
     rules = [RULE, {"name": "ssh", "service": "ssh", "sources": ["backends"], "networks": ["10.0.0.0/8"]}]
-    assert firewall_export.export_content("haproxy", rules) == to_json({"role": "haproxy", "rules": rules}) + "\n"
+    (written,) = _firewall_exports.export_entries("haproxy", rules)["files"]
+    assert written["content"] == to_json({"role": "haproxy", "rules": rules}) + "\n"
 
 
 @pytest.mark.parametrize("rule, expected", [
