@@ -17,14 +17,14 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.scalable.webstack.plugins.filter.firehol import firehol_check, firehol_statements
-from ansible_collections.scalable.webstack.plugins.plugin_utils import _firehol
+from ansible_collections.scalable.webstack.plugins.plugin_utils import _firewall_exports
 
 RESOLVE = "scalable.webstack.resolve"
 CONTAINER = re.compile(r"docker|podman|lxc|lxd|incus")
 OVER_SSH = re.compile(r"(^|[.])(ssh|paramiko|paramiko_ssh|smart)$")
 ARGUMENT_SPEC = dict(
     layers=dict(type="dict", required=True),
-    exports_dir=dict(type="str", default=_firehol.EXPORTS_DIR),
+    exports_dir=dict(type="str", default=_firewall_exports.EXPORTS_DIR),
     ssh_port=dict(type="raw", default=22),
     ssh_from_controller=dict(type="raw", default=True),
     admin_networks=dict(type="list", elements="raw", default=[]),

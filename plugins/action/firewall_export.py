@@ -34,8 +34,7 @@ class ActionModule(ActionBase):
         if errors:
             return dict(result, failed=True, msg="Refused, nothing was changed on %s: %s"
                         % (task_vars.get("inventory_hostname"), "; ".join(errors)))
-        written = self._execute_module(WRITER, module_args=dict(owner="root", group="root",
-                                                                **_firewall_exports.export_entries(role, rules)),
+        written = self._execute_module(WRITER, module_args=_firewall_exports.export_entries(role, rules),
                                        task_vars=task_vars)
         written["invocation"] = dict(module_args=args)
         result.update(written)

@@ -13,8 +13,6 @@ import ipaddress
 import re
 import typing as t
 
-from ansible_collections.scalable.webstack.plugins.plugin_utils import _firewall_exports
-
 # The services FireHOL 3.1.7 defines (Debian 12 and 13: firehol and firehol-common), read from its
 # services.common and services.firehol and the rules_* functions of firehol itself.
 FIREHOL_SERVICES = frozenset("""
@@ -33,8 +31,6 @@ DEVICE = re.compile(r"^[A-Za-z0-9_.:@+-]+( [A-Za-z0-9_.:@+-]+)*$")
 PROTECTION_LIMIT = re.compile(r"^$|^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)( [1-9][0-9]*)?$")
 ACTIONS = ("accept", "reject", "drop")
 LINK_LOCAL = re.compile(r"(?i)^fe[89ab][0-9a-f]:")
-# Where the service roles leave their rules (plugin_utils/_firewall_exports.py).
-EXPORTS_DIR = _firewall_exports.EXPORTS_DIR
 
 SERVER_DEFAULTS = dict(sources=[], networks=[], action="accept", interfaces=[])
 CLIENT_DEFAULTS = dict(destinations=[], networks=[], action="accept", interfaces=[])
