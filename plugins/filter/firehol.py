@@ -52,7 +52,13 @@ def firewall_export_entries(rules, role):
     return _firewall_exports.export_entries(role, rules)
 
 
+def firewall_export_path(role):
+    if not _firewall_exports.ROLE_NAME.match(str(role)):
+        raise AnsibleFilterError("firewall_export_path takes a role name of letters, digits and underscores")
+    return _firewall_exports.export_path(role)
+
+
 class FilterModule:
     def filters(self):
         return dict(firehol_check=firehol_check, firehol_statements=firehol_statements,
-                    firewall_export_entries=firewall_export_entries)
+                    firewall_export_entries=firewall_export_entries, firewall_export_path=firewall_export_path)

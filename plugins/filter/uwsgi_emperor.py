@@ -228,6 +228,15 @@ def uwsgi_emperor_layout(apps, requirement_hashes, check_script, logrotate_file,
     }
 
 
+def uwsgi_emperor_packages(apps, base_packages, extra_packages):
+    """The packages the role installs: the release's own, git when a present app comes from git, and the extra
+    ones. Reads uwsgi_emperor_apps as given, so that the condition of the install does not fill in every app."""
+    needs_git = any(isinstance(app, dict) and app.get("state", "present") == "present"
+                    and isinstance(app.get("source"), dict) and _source_type(app["source"]) == "git"
+                    for app in apps or [])
+    return list(base_packages) + (["git"] if needs_git else []) + list(extra_packages)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -235,4 +244,5 @@ class FilterModule:
             "uwsgi_emperor_problems": uwsgi_emperor_problems,
             "uwsgi_emperor_firewall_rules": uwsgi_emperor_firewall_rules,
             "uwsgi_emperor_layout": uwsgi_emperor_layout,
+            "uwsgi_emperor_packages": uwsgi_emperor_packages,
         }

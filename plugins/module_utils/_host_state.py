@@ -179,3 +179,16 @@ def parse_os_release(text):
         "distribution_major_version": version.split(".")[0],
         "os_family": family,
     }
+
+
+def refusals(system_state, os_facts, supported_releases=None, require_systemd=False):
+    """Why the roles cannot manage this host: each reason a sentence, none when they can."""
+    reasons = []
+    if require_systemd and system_state not in ("running", "degraded"):
+        reasons.append("This host is not run by a working systemd (systemctl is-system-running says %s); the roles"
+                       " manage their services through it." % system_state)
+    if supported_releases is not None and os_facts["distribution_release"] not in supported_releases:
+        reasons.append("This host runs %s %s (%s), a release the roles have no vars for (supported: %s)."
+                       % (os_facts["distribution"], os_facts["distribution_major_version"],
+                          os_facts["distribution_release"] or "no codename", ", ".join(supported_releases)))
+    return reasons

@@ -18,7 +18,8 @@ description:
   - C(site.yml)'s preflight runs it once per host; each role then skips its apt task when all of its
     packages are installed, and its "keep the service running and enabled" task when the unit was
     already active and enabled.
-  - Reads only; changes nothing.
+  - Reads only; changes nothing. With O(supported_releases) or O(require_systemd), fails on a host the
+    roles cannot manage, before anything else reads or changes it.
 author:
   - scalable.webstack maintainers (@scalable-webstack)
 requirements:
@@ -56,6 +57,18 @@ options:
         (see the C(scalable.webstack.preflight) role).
     type: bool
     default: false
+  supported_releases:
+    description:
+      - Debian releases (codenames, as C(VERSION_CODENAME) in C(/etc/os-release)) the caller supports.
+      - When given, the module fails on a host running another release, and says which it runs.
+    type: list
+    elements: str
+  require_systemd:
+    description:
+      - Fail on a host that a working systemd does not run (C(systemctl is-system-running) says neither
+        V(running) nor V(degraded)).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -64,6 +77,12 @@ EXAMPLES = r"""
     units: [nginx, haproxy]
     facts: true
   register: host
+
+- name: The same, refusing a host without systemd or on another Debian release than these
+  scalable.webstack.host_state:
+    units: [nginx]
+    supported_releases: [bookworm, trixie]
+    require_systemd: true
 
 - name: Install nginx only when it is missing
   ansible.builtin.apt:
@@ -142,6 +161,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._host_state impo
     parse_meminfo_total_mb,
     parse_os_release,
     parse_unit_properties,
+    refusals,
 )
 
 UNIT_PROPERTIES = ("LoadState", "ActiveState", "UnitFileState")
@@ -222,7 +242,7 @@ def read_network_facts(module):
     return facts
 
 
-def read_facts(module):
+def read_facts(module, os_facts):
     facts = read_network_facts(module)
     try:
         facts["memtotal_mb"] = parse_meminfo_total_mb(read_text(module, "/proc/meminfo"))
@@ -233,25 +253,33 @@ def read_facts(module):
     facts["memory_mb"] = min(facts["memtotal_mb"], facts["memory_limit_mb"] or facts["memtotal_mb"])
     facts["processor_vcpus"] = count_processors(read_text(module, "/proc/cpuinfo"))
     facts["processor_nproc"] = len(os.sched_getaffinity(0))
-    facts.update(parse_os_release(read_text(module, "/etc/os-release")))
+    facts.update(os_facts)
     return facts
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(units=dict(type="list", elements="str", default=[]),
-                           facts=dict(type="bool", default=False)),
+                           facts=dict(type="bool", default=False),
+                           supported_releases=dict(type="list", elements="str"),
+                           require_systemd=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
+    system_state = read_system_state(module)
+    os_facts = parse_os_release(read_text(module, "/etc/os-release"))
+    reasons = refusals(system_state, os_facts,
+                       module.params["supported_releases"], module.params["require_systemd"])
+    if reasons:
+        module.fail_json(msg="Refused, nothing was changed: " + " ".join(reasons), system_state=system_state)
     result = dict(
         changed=False,
-        system_state=read_system_state(module),
+        system_state=system_state,
         packages=read_packages(module),
         units=read_units(module, module.params["units"]),
         capability_bounding_set=read_capability_bounding_set(module),
     )
     if module.params["facts"]:
-        result["facts"] = read_facts(module)
+        result["facts"] = read_facts(module, os_facts)
     module.exit_json(**result)
 
 

@@ -13,6 +13,11 @@ EXPORTS_DIR = "/etc/scalable-webstack/firewall.d"
 ROLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
+def export_path(role: str) -> str:
+    """The file where a role's rules are left."""
+    return "%s/%s.json" % (EXPORTS_DIR, role)
+
+
 def export_entries(role: str, rules: list) -> dict:
     """Where a role's rules are left on the host, as scalable.webstack.config_files' directories and files: the
     exports directory and the role's JSON file, root's and world-readable (the firehol role reads them without
@@ -20,6 +25,6 @@ def export_entries(role: str, rules: list) -> dict:
     return dict(
         directories=[dict(path=path, owner="root", group="root", mode="0755")
                      for path in (EXPORTS_DIR.rsplit("/", 1)[0], EXPORTS_DIR)],
-        files=[dict(dest="%s/%s.json" % (EXPORTS_DIR, role), owner="root", group="root", mode="0644",
+        files=[dict(dest=export_path(role), owner="root", group="root", mode="0644",
                     content=json.dumps({"role": role, "rules": rules}) + "\n")],
     )

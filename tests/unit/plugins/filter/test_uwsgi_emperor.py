@@ -10,7 +10,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.scalable.webstack.plugins.filter.uwsgi_emperor import (
-    uwsgi_emperor_apps, uwsgi_emperor_firewall_rules, uwsgi_emperor_layout, uwsgi_emperor_problems)
+    uwsgi_emperor_apps, uwsgi_emperor_firewall_rules, uwsgi_emperor_layout, uwsgi_emperor_packages,
+    uwsgi_emperor_problems)
 
 DEFAULTS = {"listen": "0.0.0.0:8080", "workers": 2, "threads": 2, "harakiri": 30, "max_requests": 5000,
             "health_path": "/health"}
@@ -154,3 +155,12 @@ def test_the_virtualenv_records_name_what_pip_installs():
     assert records["feed"] == {"requirements": None, "packages": [], "package": None, "index": spec}
     assert records["blog"]["requirements"] == "requirements.txt at v2"
     assert files["/opt/shop/venv/webstack-installed.json"]["content"].startswith('{"requirements": "000')
+
+
+def test_git_is_installed_only_for_a_present_app_from_git():
+    base, extra = ["uwsgi-emperor", "python3-venv"], ["libpq5"]
+    from_git = {"name": "shop", "source": {"git": "https://git.example.com/shop.git"}}
+    assert uwsgi_emperor_packages([from_git], base, extra) == ["uwsgi-emperor", "python3-venv", "git", "libpq5"]
+    assert uwsgi_emperor_packages([dict(from_git, state="absent"), {"name": "blog", "source": {"path": "/srv"}}],
+                                  base, extra) == base + extra
+    assert uwsgi_emperor_packages([], base, []) == base

@@ -13,6 +13,7 @@ from ansible_collections.scalable.webstack.plugins.module_utils._host_state impo
     parse_meminfo_total_mb,
     parse_os_release,
     parse_unit_properties,
+    refusals,
 )
 
 # systemctl show --property=LoadState,ActiveState,UnitFileState nginx.service nothere.service firehol.service
@@ -112,6 +113,28 @@ def test_memory_processors_and_distribution():
     assert parse_os_release(os_release) == {
         "distribution": "Debian", "distribution_release": "bookworm", "distribution_major_version": "12",
         "os_family": "Debian"}
+
+
+BOOKWORM = {"distribution": "Debian", "distribution_release": "bookworm", "distribution_major_version": "12",
+            "os_family": "Debian"}
+
+
+@pytest.mark.parametrize("state", ["running", "degraded"])
+def test_a_host_systemd_runs_on_a_supported_release_is_not_refused(state):
+    assert refusals(state, BOOKWORM, ["bookworm", "trixie"], require_systemd=True) == []
+
+
+def test_a_release_outside_the_supported_ones_is_refused_with_what_the_host_runs():
+    reasons = refusals("running", BOOKWORM, ["trixie"], require_systemd=True)
+    assert reasons == ["This host runs Debian 12 (bookworm), a release the roles have no vars for (supported: trixie)."]
+    assert refusals("running", BOOKWORM, None) == []
+
+
+@pytest.mark.parametrize("state", ["offline", "starting", "unknown"])
+def test_a_host_without_a_working_systemd_is_refused_only_when_asked(state):
+    reasons = refusals(state, dict(BOOKWORM, distribution_release="sid"), ["bookworm"], require_systemd=True)
+    assert len(reasons) == 2 and "(systemctl is-system-running says %s)" % state in reasons[0]
+    assert refusals(state, BOOKWORM, ["bookworm"]) == []
 
 
 def test_the_smallest_cgroup_memory_limit_is_found_in_v2_and_v1_hierarchies():

@@ -60,3 +60,14 @@ def test_facts_match_this_machine(capsys):
     with open("/etc/os-release") as os_release:
         assert facts["distribution_release"] and "=" + facts["distribution_release"] in os_release.read()
     assert "facts" not in run_main(capsys)[1]
+
+
+@pytest.mark.skipif(not os.path.exists("/etc/os-release"), reason="needs /etc/os-release")
+def test_a_release_the_caller_does_not_support_is_refused_before_anything_is_read(capsys):
+    with open("/etc/os-release") as os_release:
+        release = re.search(r"^VERSION_CODENAME=(\S+)", os_release.read(), re.MULTILINE).group(1)
+    code, result = run_main(capsys, supported_releases=["no-such-release"])
+    assert code == 1 and "packages" not in result
+    assert result["msg"].startswith("Refused, nothing was changed: This host runs ")
+    assert "(%s), a release the roles have no vars for (supported: no-such-release)" % release in result["msg"]
+    assert run_main(capsys, supported_releases=[release])[0] == 0
